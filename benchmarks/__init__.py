@@ -1,0 +1,1 @@
+"""pytest-benchmark suites comparing funcbind with azure.functions (see README.md here)."""

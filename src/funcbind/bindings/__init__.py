@@ -1,0 +1,1 @@
+"""Built-in binding families: one module each, model and converter side by side."""

@@ -1,0 +1,212 @@
+"""Timers: the ``timerTrigger`` input.
+
+The host sends the timer's state as one JSON object, ``{"Schedule": {...},
+"ScheduleStatus": {"Last", "Next", "LastUpdated"} or null, "IsPastDue": bool}``.  It is
+decoded into :class:`TimerRequest`, an ``azure.functions.TimerRequest`` that keeps
+``schedule`` and ``schedule_status`` as the host sent them and adds the three
+timestamps as datetimes, parsed when first read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from azure.functions.timer import TimerRequest as StockTimerRequest
+
+from .._typing import TypeSpec
+from ..datetimes import parse_datetime
+from ..datum import DatumLike
+from ..errors import DecodeError, UnsupportedDatumError, describe
+from ..registry import BindingSpec, Decoder, Registry
+from .generic import GenericConverter
+
+__all__ = ["TimerRequest", "TimerTriggerConverter", "register"]
+
+Metadata = Mapping[str, DatumLike] | None
+
+TRIGGER = "timerTrigger"
+
+_PAYLOAD_TYPES = frozenset({"json", "string", "bytes", "stream"})
+_GENERIC = GenericConverter()
+
+
+def register(registry: Registry) -> None:
+    registry.register(TRIGGER, converter=TimerTriggerConverter(), trigger=True)
+
+
+class _Unset:
+    """Marks a memo slot not computed yet (None is a real value)."""
+
+    __slots__ = ()
+
+
+_UNSET: Any = _Unset()
+
+
+class TimerRequest(StockTimerRequest):
+    """A timer invocation: ``past_due``, ``schedule``, ``schedule_status`` and datetimes.
+
+    An instance of ``azure.functions.TimerRequest`` and of the class azure.functions'
+    own converter returns (``azure.functions.timer.TimerRequest``).
+
+    ``schedule_status`` is the host's dict, its timestamps still text (as in
+    azure.functions); ``last``, ``next`` and ``last_updated`` are those timestamps as
+    datetimes, aware when the host sent an offset, None when there is no status.  A
+    timestamp that cannot be parsed raises :class:`DecodeError` when it is read.
+    """
+
+    __slots__ = ("_last", "_last_updated", "_next", "_past_due", "_schedule", "_schedule_status")
+
+    def __init__(
+        self,
+        *,
+        past_due: bool = False,
+        schedule_status: dict[str, Any] | None = None,
+        schedule: dict[str, Any] | None = None,
+    ) -> None:
+        # Same keywords as azure.functions.TimerRequest, so tests can build one; the
+        # base __init__ is not called because these slots replace its attributes.
+        self._past_due = past_due
+        self._schedule_status = schedule_status if schedule_status else {}
+        self._schedule = schedule if schedule else {}
+        self._last = _UNSET
+        self._next = _UNSET
+        self._last_updated = _UNSET
+
+    @property
+    def past_due(self) -> bool:
+        """True when this run is late (a missed schedule caught up, or a slow host)."""
+        return self._past_due
+
+    @property
+    def schedule(self) -> dict[str, Any]:
+        """The host's ``Schedule`` object, e.g. ``{"AdjustForDST": true}``."""
+        return self._schedule
+
+    @property
+    def schedule_status(self) -> dict[str, Any]:
+        """The host's ``ScheduleStatus`` object as sent; ``{}`` when it sent none."""
+        return self._schedule_status
+
+    @property
+    def last(self) -> datetime | None:
+        """When the timer last fired (``ScheduleStatus.Last``), or None."""
+        value = self._last
+        if value is _UNSET:
+            value = self._last = self._status_datetime("Last")
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def next(self) -> datetime | None:
+        """When the timer is due next (``ScheduleStatus.Next``), or None."""
+        value = self._next
+        if value is _UNSET:
+            value = self._next = self._status_datetime("Next")
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def last_updated(self) -> datetime | None:
+        """When the host last saved the status (``ScheduleStatus.LastUpdated``), or None."""
+        value = self._last_updated
+        if value is _UNSET:
+            value = self._last_updated = self._status_datetime("LastUpdated")
+        return value  # type: ignore[no-any-return]
+
+    def _status_datetime(self, key: str) -> datetime | None:
+        text = self._schedule_status.get(key)
+        if text is None or text == "":
+            return None
+        field = f"ScheduleStatus.{key}"
+        if not isinstance(text, str):
+            raise _field_error(field, "a datetime string", describe(text))
+        try:
+            return parse_datetime(text)
+        except DecodeError as exc:
+            # exc.message already reads "expected <formats>, got '<text>'".
+            raise DecodeError(f"binding {TRIGGER!r}: field {field!r}: {exc.message}") from None
+
+    def __repr__(self) -> str:
+        return (
+            f"<funcbind TimerRequest past_due={self._past_due!r} "
+            f"next={self._schedule_status.get('Next')!r} at 0x{id(self):x}>"
+        )
+
+
+def _field_error(field: str, expected: str, got: str) -> DecodeError:
+    return DecodeError(f"binding {TRIGGER!r}: field {field!r}: expected {expected}, got {got}")
+
+
+def decode_timer_info(info: Any) -> TimerRequest:
+    """Build the model from the host's parsed TimerInfo; fields of the wrong type raise."""
+    if type(info) is not dict:
+        raise DecodeError(
+            f"binding {TRIGGER!r}: expected a JSON object (TimerInfo with Schedule, "
+            f"ScheduleStatus and IsPastDue), got {describe(info)}"
+        )
+    past_due = info.get("IsPastDue")
+    if past_due is None:
+        past_due = False
+    elif type(past_due) is not bool:
+        raise _field_error("IsPastDue", "true or false", describe(past_due))
+    schedule = info.get("Schedule")
+    if schedule is not None and type(schedule) is not dict:
+        raise _field_error("Schedule", "a JSON object or null", describe(schedule))
+    status = info.get("ScheduleStatus")
+    if status is not None and type(status) is not dict:
+        raise _field_error("ScheduleStatus", "a JSON object or null", describe(status))
+    return TimerRequest(past_due=past_due, schedule_status=status, schedule=schedule)
+
+
+class TimerTriggerConverter:
+    """``timerTrigger``: the TimerRequest model, or the payload for plain annotations."""
+
+    directions = frozenset({"in"})
+    accepted_inputs = (
+        "azure.functions.TimerRequest (the default), or the payload as dict, str or "
+        "bytes (and Optional of them)"
+    )
+
+    def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
+        if spec.kind == "any" or _is_model(spec):
+            return _model_decoder(spec.optional)
+        # The payload itself, for those who want the JSON as text or as a dict; other
+        # plain types cannot hold a TimerInfo object.
+        if spec.is_class(str, bytes) or spec.subclass_of(dict):
+            return _GENERIC.decoder(spec, binding)
+        return None
+
+
+def _is_model(spec: TypeSpec) -> bool:
+    if spec.kind != "class" or spec.cls is None or spec.cls is object or spec.args:
+        return False
+    try:
+        return issubclass(TimerRequest, spec.cls)
+    except TypeError:
+        return False
+
+
+def _model_decoder(optional: bool) -> Decoder:
+    def decode_timer(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
+        kind = datum.type
+        value = datum.value
+        if kind in _PAYLOAD_TYPES and value is not None:
+            if not isinstance(value, str | bytes | bytearray):
+                value = bytes(value)  # a memoryview: json.loads wants bytes
+            try:
+                info = json.loads(value)
+            except ValueError as exc:
+                raise DecodeError(
+                    f"binding {TRIGGER!r}: expected TimerInfo as JSON text, got invalid "
+                    f"JSON ({exc})"
+                ) from exc
+            return decode_timer_info(info)
+        if optional and (kind is None or value is None):
+            return None
+        raise UnsupportedDatumError(
+            f"binding {TRIGGER!r}: expected TimerInfo as json, got wire type {kind!r}"
+        )
+
+    return decode_timer

@@ -1,0 +1,182 @@
+"""The admin endpoints: ``POST /admin/functions/{name}`` runs a non-HTTP function.
+
+As in the Functions host, the body is ``{"input": ...}``; the input becomes the
+trigger's payload and the call answers 202 at once while the function runs in the
+background.  The master key is required (unless auth is off).  ``GET
+/admin/host/status`` answers ``{"state": "Running"}`` for health checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from ..datum import Datum
+from .keys import ADMIN
+
+if TYPE_CHECKING:
+    from .app import HostedFunction
+    from .asgi import HostApplication, Receive, Scope, _Responder
+
+__all__ = ["AdminInvoker", "trigger_payload"]
+
+_FUNCTIONS = "/admin/functions/"
+_STATUS = "/admin/host/status"
+_ACCEPTED = [(b"content-type", b"application/json; charset=utf-8")]
+
+Metadata = dict[str, Datum] | None
+_EXAMPLE = '{"input": "..."}'
+
+
+class AdminInvoker:
+    """Handles ``/admin/...`` requests and keeps track of the invocations it starts."""
+
+    def __init__(self, host: HostApplication) -> None:
+        self.host = host
+        self.running: set[asyncio.Task[Any]] = set()
+
+    async def handle(self, scope: Scope, receive: Receive, respond: _Responder, path: str) -> None:
+        from .asgi import KEY_HEADER, KEY_QUERY, parse_query, read_headers
+
+        folded = path.rstrip("/").casefold()
+        method = scope["method"]
+        if folded == _STATUS:
+            if method not in ("GET", "HEAD"):
+                await respond.error(405, f"{method} is not allowed here", [(b"allow", b"GET")])
+                return
+            await respond.send(200, list(_ACCEPTED), b'{"state": "Running"}')
+            return
+        if not folded.startswith(_FUNCTIONS) or "/" in folded[len(_FUNCTIONS) :]:
+            await respond.error(404, f"no admin endpoint at {path}")
+            return
+        if method != "POST":
+            await respond.error(
+                405, f"{method} is not allowed here; allowed: POST", [(b"allow", b"POST")]
+            )
+            return
+        keys = self.host.keys
+        if keys is not None:
+            _, key = read_headers(scope)
+            if key is None:
+                code = parse_query(scope.get("query_string", b"")).get(KEY_QUERY)
+                key = code.value if code is not None else None
+            if not keys.authorize(ADMIN, "", key):
+                await respond.error(
+                    401,
+                    f"the admin API needs the master key: pass it in the '{KEY_HEADER}' "
+                    f"header or the '{KEY_QUERY}' query parameter",
+                )
+                return
+        name = path.rstrip("/")[len(_FUNCTIONS) :]
+        function = self.host.app.find(name)
+        if function is None or function.disabled:
+            state = "is disabled" if function is not None else "does not exist"
+            await respond.error(404, f"function {name!r} {state}")
+            return
+        if function.is_http:
+            await respond.error(
+                400,
+                f"function {function.name!r} is HTTP-triggered; call it at its URL instead",
+            )
+            return
+        if function.problem is not None:
+            await respond.error(500, f"function {function.name!r} cannot run: {function.problem}")
+            return
+        body = await self.host.read_body(scope, receive, respond)
+        if body is None:
+            return
+        try:
+            given = _input(body)
+        except ValueError as exc:
+            await respond.error(400, str(exc))
+            return
+        payload, metadata = trigger_payload(function.trigger_type, given)
+        invocation_id = str(uuid.uuid4())
+        task = asyncio.ensure_future(
+            self.host.run(function, {function.trigger_name: payload}, metadata, invocation_id)
+        )
+        self.running.add(task)
+        task.add_done_callback(self._finished(function, invocation_id))
+        body = json.dumps({"invocationId": invocation_id}).encode()
+        await respond.send(202, list(_ACCEPTED), body)
+
+    def _finished(self, function: HostedFunction, invocation_id: str) -> Callable[..., None]:
+        def done(task: asyncio.Task[Any]) -> None:
+            self.running.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                exc = task.exception()
+                self.host.console.invocation(
+                    function.name, invocation_id, f"could not be run: {exc!r}", "error"
+                )
+
+        return done
+
+    async def drain(self) -> None:
+        """Wait for every invocation started here (at shutdown)."""
+        while self.running:
+            await asyncio.gather(*list(self.running), return_exceptions=True)
+
+
+def _input(body: bytes) -> Any:
+    if not body.strip():
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise ValueError(f"expected a JSON body such as {_EXAMPLE}, got: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object such as {_EXAMPLE}, got {body[:60]!r}")
+    return data.get("input")
+
+
+def trigger_payload(trigger_type: str, given: Any) -> tuple[Datum, Metadata]:
+    """The trigger Datum (and metadata) the host would send for an admin-invoked input."""
+    builder = _BUILDERS.get(trigger_type)
+    if builder is not None:
+        return builder(given)
+    return _plain(given), None
+
+
+def _plain(given: Any) -> Datum:
+    if given is None:
+        return Datum(None, None)
+    if isinstance(given, str):
+        return Datum(given, "string")
+    return Datum(json.dumps(given), "json")
+
+
+def _iso(moment: datetime) -> Datum:
+    return Datum(json.dumps(moment.isoformat()), "json")
+
+
+def _timer(given: Any) -> tuple[Datum, Metadata]:
+    # The host ignores the input for timers and reports a run that is not past due.
+    info = {"Schedule": {"AdjustForDST": True}, "ScheduleStatus": None, "IsPastDue": False}
+    return Datum(json.dumps(info), "json"), None
+
+
+def _queue(given: Any) -> tuple[Datum, Metadata]:
+    payload = _plain("" if given is None else given)
+    now = datetime.now(timezone.utc)
+    message_id = str(uuid.uuid4())
+    text = payload.value if payload.type == "string" else str(payload.value)
+    metadata = {
+        "Id": Datum(message_id, "string"),
+        "PopReceipt": Datum(str(uuid.uuid4()), "string"),
+        "DequeueCount": Datum("1", "json"),
+        "InsertionTime": _iso(now),
+        "NextVisibleTime": _iso(now + timedelta(minutes=10)),
+        "ExpirationTime": _iso(now + timedelta(days=7)),
+        "QueueTrigger": Datum(text, "string"),
+    }
+    return payload, metadata
+
+
+_BUILDERS: dict[str, Callable[[Any], tuple[Datum, Metadata]]] = {
+    "timerTrigger": _timer,
+    "queueTrigger": _queue,
+}

@@ -1,0 +1,289 @@
+"""The app as the host serves it: settings applied, functions loaded, routes compiled.
+
+:func:`load_hosted_app` does everything that happens once at start, in the order
+that matters: read ``host.json`` and ``local.settings.json``, put ``Values`` into the
+environment, only then import user code (through the function layer), compile every
+HTTP route, check each function's bindings against what this host can serve, and
+load or generate the keys.  A function that fails any step is recorded with its
+message; the others are served.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import FuncbindError
+from .keys import ANONYMOUS, KeyStore, load_keys, normalize_auth_level
+from .routes import Route, RouteError, Router, compile_route
+from .settings import (
+    BODY_SIZE_SETTING,
+    DEFAULT_MAX_BODY_SIZE,
+    HostSettings,
+    LocalSettings,
+    SettingsError,
+    apply_values,
+    load_host_settings,
+    load_local_settings,
+)
+
+if TYPE_CHECKING:
+    from ..function import FunctionPlan
+    from ..registry import Registry
+
+__all__ = [
+    "HTTP_OUTPUT",
+    "HTTP_TRIGGER",
+    "SERVICE_BINDINGS",
+    "HostedApp",
+    "HostedFunction",
+    "load_hosted_app",
+]
+
+HTTP_TRIGGER = "httpTrigger"
+HTTP_OUTPUT = "http"
+RETURN = "$return"
+
+# Binding types whose data lives in an outside service, and that service's name.  A
+# function using one runs only when the host has that service configured.  The trigger
+# itself is exempt when its payload comes with the call (admin invoke), except for
+# blobs: a blob trigger's payload is the blob, read from storage.
+SERVICE_BINDINGS: Mapping[str, str] = {
+    "blob": "storage",
+    "blobTrigger": "storage",
+    "queue": "storage",
+    "queueTrigger": "storage",
+    "table": "storage",
+}
+_PAYLOAD_FROM_SERVICE = frozenset({"blobTrigger"})
+# Bindings the host serves itself: the HTTP pair, and triggers whose payload arrives
+# with the call.
+_SERVED_HERE = frozenset({HTTP_TRIGGER, HTTP_OUTPUT})
+
+
+@dataclass
+class HostedFunction:
+    """One function and everything the host decided about it at start.
+
+    ``route`` is set for HTTP-triggered functions.  ``problem`` says why the function
+    cannot run in this host (its calls answer 500 with that message).
+    """
+
+    name: str
+    plan: FunctionPlan
+    trigger_type: str
+    route: Route | None = None
+    route_template: str | None = None
+    methods: tuple[str, ...] | None = None
+    auth_level: str = ANONYMOUS
+    response_binding: str | None = None
+    problem: str | None = None
+    disabled: bool = False
+
+    @property
+    def is_http(self) -> bool:
+        return self.route is not None
+
+    @property
+    def trigger_name(self) -> str:
+        return self.plan.trigger.name
+
+
+@dataclass
+class HostedApp:
+    """Everything loaded at start: settings, functions, their errors, routes and keys."""
+
+    app_dir: Path
+    host_settings: HostSettings
+    local_settings: LocalSettings
+    functions: dict[str, HostedFunction] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    router: Router = field(default_factory=lambda: Router(()))
+    keys: KeyStore | None = None
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    services: frozenset[str] = frozenset()
+    kept_environment: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def find(self, name: str) -> HostedFunction | None:
+        """A function by name, compared case-insensitively as the host does."""
+        found = self.functions.get(name)
+        if found is not None:
+            return found
+        folded = name.casefold()
+        for function in self.functions.values():
+            if function.name.casefold() == folded:
+                return function
+        return None
+
+
+def load_hosted_app(
+    app_dir: str | Path,
+    *,
+    auth: bool = True,
+    registry: Registry | None = None,
+    services: frozenset[str] = frozenset(),
+    max_body_size: int | None = None,
+    environ: dict[str, str] | None = None,
+) -> HostedApp:
+    """Load an app for serving; raise SettingsError only when the settings are unusable.
+
+    ``auth=False`` skips keys altogether (nothing is generated).  ``services`` names
+    the outside services this host has configured (for now none: storage comes with
+    the host's storage support).
+    """
+    root = Path(app_dir).resolve()
+    if not root.is_dir():
+        raise SettingsError(f"{root}: expected a function app folder, got no such folder")
+    host_settings = load_host_settings(root)
+    local_settings = load_local_settings(root)
+    env = os.environ if environ is None else environ
+    kept = apply_values(local_settings.values, env)
+    app = HostedApp(root, host_settings, local_settings, services=services, kept_environment=kept)
+    app.max_body_size = _max_body_size(max_body_size, env)
+    if not host_settings.found:
+        app.notes.append("no host.json: using the defaults (route prefix 'api')")
+
+    from ..loader import load_app  # imports user code: only after the settings are applied
+
+    loaded = load_app(root, registry=registry)
+    for name, error in loaded.errors.items():
+        if host_settings.allows(name):
+            app.errors[name] = _message(error)
+    routes = []
+    for name, plan in loaded.functions.items():
+        if not host_settings.allows(name):
+            continue
+        try:
+            hosted = _host_function(plan, host_settings, env, services)
+        except RouteError as exc:
+            app.errors[name] = f"function {name!r}: {exc.message}"
+            continue
+        app.functions[name] = hosted
+        if hosted.route is not None and not hosted.disabled:
+            routes.append(hosted.route)
+    if host_settings.functions is not None:
+        known = {n.casefold() for n in [*loaded.functions, *loaded.errors]}
+        missing = [n for n in host_settings.functions if n.casefold() not in known]
+        if missing:
+            app.notes.append(f"host.json lists functions that do not exist: {', '.join(missing)}")
+    app.router = Router(routes)
+    _report_route_clashes(app, routes)
+    if auth:
+        app.keys = load_keys(root, local_settings.keys)
+    return app
+
+
+def _message(error: BaseException) -> str:
+    return error.message if isinstance(error, FuncbindError) else f"{type(error).__name__}: {error}"
+
+
+def _max_body_size(configured: int | None, env: Mapping[str, str]) -> int:
+    if configured is not None:
+        return configured
+    text = env.get(BODY_SIZE_SETTING)
+    if text is None:
+        return DEFAULT_MAX_BODY_SIZE
+    if not text.strip().isdigit():
+        raise SettingsError(
+            f"app setting {BODY_SIZE_SETTING}: expected a size in bytes, got {text!r}"
+        )
+    return int(text)
+
+
+def _host_function(
+    plan: FunctionPlan, settings: HostSettings, env: Mapping[str, str], services: frozenset[str]
+) -> HostedFunction:
+    trigger = plan.trigger
+    disabled = plan.disabled or _truthy(env.get(f"AzureWebJobs.{plan.name}.Disabled"))
+    hosted = HostedFunction(name=plan.name, plan=plan, trigger_type=trigger.type, disabled=disabled)
+    hosted.problem = _unserved_binding(plan, services)
+    if trigger.type != HTTP_TRIGGER:
+        return hosted
+    properties = trigger.properties
+    template = properties.get("route")
+    if template is None or template == "":
+        template = plan.name
+    if not isinstance(template, str):
+        raise RouteError(f"expected the httpTrigger route to be a string, got {template!r}")
+    methods = _methods(properties.get("methods"))
+    level = normalize_auth_level(properties.get("authLevel"))
+    if level is None:
+        raise RouteError(
+            f"expected authLevel to be anonymous, function or admin, got "
+            f"{properties.get('authLevel')!r}"
+        )
+    hosted.route = compile_route(
+        template, prefix=settings.route_prefix, methods=methods, target=hosted
+    )
+    hosted.route_template = template
+    hosted.methods = methods
+    hosted.auth_level = level
+    outputs = [b for b in plan.bindings if b.type == HTTP_OUTPUT and b.direction == "out"]
+    if outputs:
+        hosted.response_binding = outputs[0].name
+    elif plan.return_binding is not None and plan.return_binding.type == HTTP_OUTPUT:
+        hosted.response_binding = RETURN
+    return hosted
+
+
+def _methods(raw: Any) -> tuple[str, ...] | None:
+    if raw is None or raw == []:
+        return None
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list | tuple) or not all(isinstance(m, str) and m for m in raw):
+        raise RouteError(f"expected methods to be a list of HTTP method names, got {raw!r}")
+    return tuple(dict.fromkeys(m.upper() for m in raw))
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in ("1", "true")
+
+
+def _unserved_binding(plan: FunctionPlan, services: frozenset[str]) -> str | None:
+    """Why this host cannot run ``plan`` (a binding needing a missing service), or None."""
+    for binding in plan.bindings:
+        is_trigger = binding is plan.trigger or binding.name == plan.trigger.name
+        if binding.type in _SERVED_HERE:
+            continue
+        if is_trigger and binding.type not in _PAYLOAD_FROM_SERVICE:
+            continue  # the payload comes with the call
+        service = SERVICE_BINDINGS.get(binding.type)
+        if service is None:
+            return (
+                f"binding {binding.name!r} ({binding.type}) is not served by funcbind run, "
+                "which binds HTTP requests and responses and trigger payloads only"
+            )
+        if service not in services:
+            return (
+                f"{service} is not configured: binding {binding.name!r} ({binding.type}) needs "
+                f"an Azure Storage connection, and this host does not serve {service} bindings yet"
+            )
+    return None
+
+
+def _report_route_clashes(app: HostedApp, routes: list[Route]) -> None:
+    """Two functions on the same template with overlapping methods: the later is an error."""
+    seen: dict[str, list[Route]] = {}
+    clashing: set[str] = set()
+    for route in routes:
+        key = route.pattern.pattern.casefold()
+        for earlier in seen.get(key, []):
+            if route.methods is None or earlier.methods is None or route.methods & earlier.methods:
+                late: HostedFunction = route.target  # type: ignore[assignment]
+                first: HostedFunction = earlier.target  # type: ignore[assignment]
+                app.errors[late.name] = (
+                    f"function {late.name!r}: route {late.route_template!r} is already served "
+                    f"by function {first.name!r} for the same methods"
+                )
+                del app.functions[late.name]
+                clashing.add(late.name)
+                break
+        else:
+            seen.setdefault(key, []).append(route)
+    if clashing:
+        app.router = Router(r for r in routes if getattr(r.target, "name", None) not in clashing)

@@ -1,0 +1,258 @@
+"""The command line: ``funcbind run APP_DIR`` serves an app, ``funcbind check APP_DIR``
+loads and validates one.
+
+uvicorn is imported here, inside :func:`serve`, and nowhere else: ``import funcbind``
+never pays for a server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import FuncbindError
+from .app import HostedApp, load_hosted_app
+from .console import Console, ConsoleLogHandler
+
+if TYPE_CHECKING:
+    import uvicorn
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "build_parser", "main", "serve"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7071
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+# host.json logging.logLevel names and the Python levels they mean.
+_LOG_LEVELS = {
+    "trace": logging.DEBUG,
+    "debug": logging.DEBUG,
+    "information": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "none": logging.CRITICAL + 1,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="funcbind",
+        description="Run an Azure Functions Python app locally, without the Functions host.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="serve a function app over HTTP",
+        description="Serve a function app: HTTP triggers at their routes, other functions "
+        "through POST /admin/functions/{name}. Ctrl-C stops it after in-flight calls finish.",
+    )
+    run.add_argument("app_dir", metavar="APP_DIR", type=Path, help="the function app folder")
+    run.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)",
+    )
+    run.add_argument(
+        "--port",
+        type=_port,
+        default=None,
+        help=f"port to listen on (default: Host.LocalHttpPort from local.settings.json, "
+        f"else {DEFAULT_PORT}; 0 picks a free port)",
+    )
+    run.add_argument(
+        "--no-auth",
+        dest="auth",
+        action="store_false",
+        help="do not check function keys (authLevel is ignored)",
+    )
+    run.add_argument(
+        "--verbose", action="store_true", help="print every request, invocation and timing"
+    )
+    run.add_argument(
+        "--max-body-size",
+        type=_size,
+        default=None,
+        metavar="BYTES",
+        help="largest request body accepted (default: app setting "
+        "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 100 MiB)",
+    )
+
+    check = commands.add_parser(
+        "check",
+        help="load and validate a function app without serving it",
+        description="Load every function, compile its bindings and routes, print the function "
+        "table and exit with status 1 if any function fails to load.",
+    )
+    check.add_argument("app_dir", metavar="APP_DIR", type=Path, help="the function app folder")
+    return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
+    return int(text)
+
+
+def _size(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a size in bytes, got {text!r}")
+    return int(text)
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    console = Console(verbose=getattr(args, "verbose", False))
+    handler = _install_log_handler(console)
+    try:
+        if args.command == "check":
+            return check(args.app_dir, console)
+        return run(args, console)
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
+def _install_log_handler(console: Console) -> logging.Handler:
+    """Print log records, user code's included, from the moment user code is imported."""
+    handler = ConsoleLogHandler(console)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return handler
+
+
+def _load(app_dir: Path, console: Console, **options: object) -> HostedApp | None:
+    try:
+        return load_hosted_app(app_dir, **options)  # type: ignore[arg-type]
+    except FuncbindError as exc:
+        console.write(f"funcbind: error: {exc.message}", "error")
+        return None
+
+
+def check(app_dir: Path, console: Console) -> int:
+    """Load and validate; print the table; 1 if any function failed to load."""
+    app = _load(app_dir, console, auth=False)
+    if app is None:
+        return EXIT_ERRORS
+    port = app.local_settings.local_http_port or DEFAULT_PORT
+    console.function_table(app, f"http://localhost:{port}")
+    if app.errors:
+        console.write(f"{len(app.errors)} function(s) failed to load.", "error")
+        return EXIT_ERRORS
+    console.write(f"{len(app.functions)} function(s) loaded.", "good")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    app = _load(args.app_dir, console, auth=args.auth, max_body_size=args.max_body_size)
+    if app is None:
+        return EXIT_ERRORS
+    _apply_log_level(app)
+    port = args.port
+    if port is None:
+        port = app.local_settings.local_http_port or DEFAULT_PORT
+    try:
+        sock = bind(args.host, port)
+    except OSError as exc:
+        console.write(
+            f"funcbind: error: cannot listen on {args.host}:{port}: {exc.strerror or exc}"
+            + ("; pass another --port" if port else ""),
+            "error",
+        )
+        return EXIT_ERRORS
+    host, bound_port = sock.getsockname()[:2]
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    base_url = (
+        f"http://{shown}:{bound_port}" if ":" not in shown else f"http://[{shown}]:{bound_port}"
+    )
+    console.function_table(app, base_url)
+    for name in app.kept_environment:
+        console.line(
+            f"local.settings.json: {name} is already set in the environment; keeping that value",
+            "dim",
+        )
+    if app.keys is not None and app.keys.source != "local.settings.json":
+        console.line(f"keys: {app.keys.source} (git-ignored)", "dim")
+    if not args.auth:
+        console.line("auth is off (--no-auth): function keys are not checked", "warning")
+    console.line(f"listening on {base_url} (Ctrl-C to stop)", "good")
+    serve(app, sock, console, auth=args.auth)
+    console.line("stopped", "good")
+    return EXIT_OK
+
+
+def _apply_log_level(app: HostedApp) -> None:
+    logging_section = app.host_settings.raw.get("logging")
+    levels = logging_section.get("logLevel") if isinstance(logging_section, dict) else None
+    if not isinstance(levels, dict):
+        return
+    for key in ("Function", "default"):
+        name = levels.get(key)
+        if isinstance(name, str) and name.casefold() in _LOG_LEVELS:
+            logging.getLogger().setLevel(_LOG_LEVELS[name.casefold()])
+            return
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: a free one), ready for uvicorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # Naming the protocol matters: asyncio sets TCP_NODELAY only on sockets whose proto is
+    # IPPROTO_TCP, and without it a keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(app: HostedApp, sock: socket.socket, console: Console, *, auth: bool = True) -> None:
+    """Serve until SIGINT/SIGTERM; in-flight requests and admin invocations finish first."""
+    import uvicorn
+
+    from .asgi import HostApplication
+
+    application = HostApplication(app, console=console, auth=auth)
+    config = uvicorn_config(application, console.verbose)
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled, once it has shut down cleanly
+    finally:
+        sock.close()
+
+
+def uvicorn_config(application: Any, verbose: bool = False) -> uvicorn.Config:
+    """The uvicorn settings the host serves with (the benchmark uses the same)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        application,
+        lifespan="on",
+        log_config=None,
+        log_level="info" if verbose else "warning",
+        access_log=False,
+        timeout_graceful_shutdown=None,
+    )

@@ -1,0 +1,186 @@
+"""What ``funcbind run`` prints: the function table, log records, requests and failures.
+
+Every line starts with a UTC timestamp; lines about an invocation name the function
+and the invocation id, so interleaved concurrent invocations stay readable.  Output
+is written with one call per line under a lock (log records arrive from worker
+threads) and flushed at once, so a pipe reader sees lines as they happen.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import traceback
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, TextIO
+
+from ..invocation_logs import FUNCTION_NAME_ATTR, INVOCATION_ID_ATTR
+
+if TYPE_CHECKING:
+    from .app import HostedApp, HostedFunction
+
+__all__ = ["Console", "ConsoleLogHandler", "function_url", "timestamp"]
+
+_UTC = timezone.utc
+# Loggers whose records are the host's own, under a shorter name.
+_SOURCES = {"root": "app", "uvicorn": "server"}
+_RESET = "\x1b[0m"
+_STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "good": "\x1b[32m", "dim": "\x1b[2m"}
+
+
+def timestamp(moment: float | None = None) -> str:
+    """``2026-01-02T03:04:05.123Z`` for a POSIX time (default: now)."""
+    now = datetime.now(_UTC) if moment is None else datetime.fromtimestamp(moment, _UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+class Console:
+    """Line-oriented output for the host; ``verbose`` adds requests and timings."""
+
+    def __init__(
+        self, stream: TextIO | None = None, *, verbose: bool = False, color: bool | None = None
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stdout
+        self.verbose = verbose
+        if color is None:
+            isatty = getattr(self.stream, "isatty", None)
+            color = bool(isatty and isatty())
+        self.color = color
+        self._lock = threading.Lock()
+
+    def write(self, text: str, style: str | None = None) -> None:
+        """Write lines as they are (no timestamp)."""
+        if style and self.color:
+            text = f"{_STYLES[style]}{text}{_RESET}"
+        with self._lock:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def line(self, text: str, style: str | None = None, *, moment: float | None = None) -> None:
+        """One timestamped line."""
+        self.write(f"[{timestamp(moment)}] {text}", style)
+
+    def invocation(
+        self, function_name: str, invocation_id: str, text: str, style: str | None = None
+    ) -> None:
+        self.line(f"{function_name} ({invocation_id}) {text}", style)
+
+    def invocation_done(
+        self, function_name: str, invocation_id: str, seconds: float, error: BaseException | None
+    ) -> None:
+        """The end of an invocation: always on failure (with the traceback), else if verbose."""
+        took = f"{seconds * 1000:.1f} ms"
+        if error is None:
+            if self.verbose:
+                self.invocation(function_name, invocation_id, f"succeeded in {took}", "dim")
+            return
+        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        self.invocation(
+            function_name,
+            invocation_id,
+            f"failed after {took}: {type(error).__name__}: {error}\n{trace.rstrip()}",
+            "error",
+        )
+
+    def request(self, method: str, target: str, status: int, seconds: float) -> None:
+        style = "error" if status >= 500 else "warning" if status >= 400 else None
+        self.line(f"{method} {target} -> {status} in {seconds * 1000:.1f} ms", style)
+
+    def function_table(self, app: HostedApp, base_url: str) -> None:
+        """The functions, their triggers and URLs, then load errors and notes."""
+        rows: list[tuple[str, str, str]] = []
+        for function in sorted(app.functions.values(), key=lambda f: f.name.casefold()):
+            target = _target_text(function, app, base_url)
+            rows.append((function.name, _trigger_text(function), target))
+        lines = ["", "Functions:", ""]
+        width = max((len(name) for name, _, _ in rows), default=0)
+        trigger_width = max((len(trigger) for _, trigger, _ in rows), default=0)
+        for name, trigger, target in rows:
+            row = f"    {name.ljust(width)}  {trigger.ljust(trigger_width)}  {target}"
+            lines.append(row.rstrip())
+        if not rows:
+            lines.append("    (none)")
+        self.write("\n".join(lines))
+        problems = [
+            (f.name, f.problem) for f in app.functions.values() if f.problem and not f.disabled
+        ]
+        if problems:
+            self.write("")
+            for name, problem in problems:
+                self.write(f"    {name}: cannot run here: {problem}", "warning")
+        if app.errors:
+            self.write("\nFunctions that failed to load:\n")
+            for name, message in sorted(app.errors.items()):
+                self.write(f"    {name}: {message}", "error")
+        for note in app.notes:
+            self.write(f"\nNote: {note}", "dim")
+        self.write("")
+
+    def notes(self, lines: Iterable[str], style: str | None = "dim") -> None:
+        for text in lines:
+            self.line(text, style)
+
+
+def _trigger_text(function: HostedFunction) -> str:
+    if function.disabled:
+        return f"{function.trigger_type} (disabled)"
+    if function.is_http:
+        methods = ",".join(function.methods) if function.methods else "all methods"
+        return f"{function.trigger_type} [{methods}]"
+    return function.trigger_type
+
+
+def _target_text(function: HostedFunction, app: HostedApp, base_url: str) -> str:
+    if function.disabled:
+        return ""
+    if function.is_http:
+        return function_url(function, app, base_url)
+    return f"POST {base_url}/admin/functions/{function.name}" + (
+        "  (x-functions-key: master key)" if app.keys is not None else ""
+    )
+
+
+def function_url(function: HostedFunction, app: HostedApp, base_url: str) -> str:
+    """The function's full URL, its route template as written, ``?code=`` when needed."""
+    prefix = app.host_settings.route_prefix
+    template = (function.route_template or "").strip("/")
+    path = "/".join(part for part in (prefix, template) if part)
+    url = f"{base_url}/{path}"
+    if app.keys is not None:
+        key = app.keys.key_for(function.auth_level, function.name)
+        if key is not None:
+            url += f"?code={key}"
+    return url
+
+
+class ConsoleLogHandler(logging.Handler):
+    """Prints log records: time, function and invocation id when there is one, level."""
+
+    def __init__(self, console: Console, level: int = logging.NOTSET) -> None:
+        super().__init__(level)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            if record.exc_info:
+                message += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            invocation_id = getattr(record, INVOCATION_ID_ATTR, None)
+            function_name = getattr(record, FUNCTION_NAME_ATTR, None)
+            if invocation_id:
+                source = f"{function_name or '?'} ({invocation_id})"
+            else:
+                source = _SOURCES.get(record.name.partition(".")[0], record.name)
+            style = (
+                "error"
+                if record.levelno >= logging.ERROR
+                else "warning"
+                if record.levelno >= logging.WARNING
+                else None
+            )
+            text = f"{source} {record.levelname}: {message}"
+            self.console.line(text, style, moment=record.created)
+        except Exception:
+            self.handleError(record)

@@ -1,0 +1,317 @@
+"""The app's settings files: ``host.json`` and ``local.settings.json``.
+
+Both are read once at start.  ``local.settings.json`` ``Values`` become environment
+variables *before* any user code is imported (user modules often read settings at
+import time); a variable already set in the environment wins, as with Core Tools.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from ..datetimes import parse_timespan
+from ..errors import DecodeError, FuncbindError
+
+__all__ = [
+    "BODY_SIZE_SETTING",
+    "DEFAULT_MAX_BODY_SIZE",
+    "HOST_JSON",
+    "LOCAL_SETTINGS_JSON",
+    "CorsSettings",
+    "HostSettings",
+    "KeySettings",
+    "LocalSettings",
+    "SettingsError",
+    "apply_values",
+    "load_host_settings",
+    "load_local_settings",
+]
+
+HOST_JSON = "host.json"
+LOCAL_SETTINGS_JSON = "local.settings.json"
+DEFAULT_ROUTE_PREFIX = "api"
+DEFAULT_MAX_BODY_SIZE = 100 * 1024 * 1024
+# The app setting the Functions host reads to change its request body limit (bytes).
+BODY_SIZE_SETTING = "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"
+
+
+class SettingsError(FuncbindError):
+    """A settings file is unreadable or holds a value of the wrong shape."""
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    """What the host takes from ``host.json``.
+
+    ``functions`` is the allow-list (None: every function); ``function_timeout`` is
+    None for no limit.
+    """
+
+    version: str = "2.0"
+    route_prefix: str = DEFAULT_ROUTE_PREFIX
+    functions: tuple[str, ...] | None = None
+    function_timeout: timedelta | None = None
+    found: bool = False
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def allows(self, function_name: str) -> bool:
+        if self.functions is None:
+            return True
+        folded = function_name.casefold()
+        return any(name.casefold() == folded for name in self.functions)
+
+
+@dataclass(frozen=True)
+class CorsSettings:
+    """``Host.CORS`` (comma-separated origins or ``*``) and ``Host.CORSCredentials``."""
+
+    origins: tuple[str, ...]
+    allow_credentials: bool = False
+
+    @property
+    def any_origin(self) -> bool:
+        return "*" in self.origins
+
+    def allows(self, origin: str) -> bool:
+        return self.any_origin or origin.rstrip("/").casefold() in self._folded
+
+    @property
+    def _folded(self) -> frozenset[str]:
+        return frozenset(o.rstrip("/").casefold() for o in self.origins)
+
+
+@dataclass(frozen=True)
+class KeySettings:
+    """Keys set in ``local.settings.json`` under ``Keys`` (funcbind's own section).
+
+    ``{"master": "...", "default": "...", "functions": {"name": "..."}}``; each part is
+    optional and a missing master or default key is generated once.
+    """
+
+    master: str | None = None
+    default: str | None = None
+    functions: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """What the host takes from ``local.settings.json``."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    local_http_port: int | None = None
+    cors: CorsSettings | None = None
+    keys: KeySettings = field(default_factory=KeySettings)
+    connection_strings: Mapping[str, str] = field(default_factory=dict)
+    found: bool = False
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(
+            f"{path}: expected JSON, got a syntax error at line {exc.lineno}, "
+            f"column {exc.colno}: {exc.msg}"
+        ) from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _section(data: Mapping[str, Any], name: str, path: Path) -> dict[str, Any]:
+    """A JSON object member, looked up case-insensitively as the host does."""
+    value = _get(data, name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SettingsError(f"{path}: expected {name!r} to be an object, got {_kind(value)}")
+    return value
+
+
+def _get(data: Mapping[str, Any], name: str) -> Any:
+    if name in data:
+        return data[name]
+    folded = name.casefold()
+    for key, value in data.items():
+        if key.casefold() == folded:
+            return value
+    return None
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), f"{type(value).__name__} {value!r}"
+    )
+
+
+def load_host_settings(app_dir: Path) -> HostSettings:
+    """Read ``APP/host.json``; a missing file means the defaults."""
+    path = app_dir / HOST_JSON
+    data = _read_json(path)
+    if data is None:
+        return HostSettings()
+    version = _get(data, "version")
+    if version != "2.0":
+        raise SettingsError(
+            f'{path}: expected "version": "2.0" (the Functions v2+ schema), got '
+            f"{'nothing' if version is None else repr(version)}"
+        )
+    http = _section(_section(data, "extensions", path), "http", path)
+    prefix = _get(http, "routePrefix")
+    if prefix is None:
+        prefix = DEFAULT_ROUTE_PREFIX
+    elif not isinstance(prefix, str):
+        raise SettingsError(
+            f"{path}: expected extensions.http.routePrefix to be a string, got {_kind(prefix)}"
+        )
+    functions = _get(data, "functions")
+    if functions is not None and (
+        not isinstance(functions, list) or not all(isinstance(f, str) for f in functions)
+    ):
+        raise SettingsError(
+            f'{path}: expected "functions" to be a list of function names, got {_kind(functions)}'
+        )
+    return HostSettings(
+        version=version,
+        route_prefix=prefix.strip("/"),
+        functions=None if functions is None else tuple(functions),
+        function_timeout=_timeout(_get(data, "functionTimeout"), path),
+        found=True,
+        raw=data,
+    )
+
+
+def _timeout(value: Any, path: Path) -> timedelta | None:
+    if value is None or value in ("-1", -1):
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(
+            f'{path}: expected functionTimeout as "hh:mm:ss" or "-1", got {_kind(value)}'
+        )
+    try:
+        span = parse_timespan(value)
+    except DecodeError as exc:
+        raise SettingsError(f"{path}: functionTimeout: {exc.message}") from None
+    if span <= timedelta(0):
+        raise SettingsError(
+            f'{path}: expected a positive functionTimeout (or "-1" for none), got {value!r}'
+        )
+    return span
+
+
+def load_local_settings(app_dir: Path) -> LocalSettings:
+    """Read ``APP/local.settings.json``; a missing file means no settings."""
+    path = app_dir / LOCAL_SETTINGS_JSON
+    data = _read_json(path)
+    if data is None:
+        return LocalSettings()
+    if _get(data, "IsEncrypted") is True:
+        raise SettingsError(
+            f"{path}: the file is encrypted (IsEncrypted: true); decrypt it with "
+            "'func settings decrypt' first"
+        )
+    host = _section(data, "Host", path)
+    port = _get(host, "LocalHttpPort")
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int | str)):
+        raise SettingsError(f"{path}: expected Host.LocalHttpPort as a number, got {_kind(port)}")
+    if isinstance(port, str):
+        if not port.isdigit():
+            raise SettingsError(f"{path}: expected Host.LocalHttpPort as a number, got {port!r}")
+        port = int(port)
+    if port is not None and not 0 <= port <= 65535:
+        raise SettingsError(f"{path}: expected Host.LocalHttpPort in 0..65535, got {port}")
+    return LocalSettings(
+        values=_string_map(_section(data, "Values", path), "Values", path),
+        local_http_port=port,
+        cors=_cors(host, path),
+        keys=_keys(_section(data, "Keys", path), path),
+        connection_strings=_string_map(
+            _section(data, "ConnectionStrings", path), "ConnectionStrings", path
+        ),
+        found=True,
+    )
+
+
+def _string_map(section: Mapping[str, Any], name: str, path: Path) -> dict[str, str]:
+    """App settings as strings: numbers and booleans as their JSON text, nulls left out."""
+    values = {}
+    for key, value in section.items():
+        if value is None:
+            continue
+        if isinstance(value, dict | list):
+            raise SettingsError(
+                f"{path}: expected {name}.{key} to be a string, number or boolean, "
+                f"got {_kind(value)}"
+            )
+        values[key] = value if isinstance(value, str) else json.dumps(value)
+    return values
+
+
+def _cors(host: Mapping[str, Any], path: Path) -> CorsSettings | None:
+    origins = _get(host, "CORS")
+    if origins is None or origins == "":
+        return None
+    if not isinstance(origins, str):
+        raise SettingsError(
+            f"{path}: expected Host.CORS as a comma-separated string of origins, "
+            f"got {_kind(origins)}"
+        )
+    credentials = _get(host, "CORSCredentials")
+    if credentials is not None and not isinstance(credentials, bool):
+        raise SettingsError(
+            f"{path}: expected Host.CORSCredentials to be true or false, got {_kind(credentials)}"
+        )
+    parsed = tuple(o.strip() for o in origins.split(",") if o.strip())
+    return CorsSettings(parsed, bool(credentials)) if parsed else None
+
+
+def _keys(section: Mapping[str, Any], path: Path) -> KeySettings:
+    def key(value: Any, where: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value or not value.isprintable():
+            raise SettingsError(f"{path}: expected {where} to be a non-empty string")
+        return value
+
+    functions = _get(section, "functions") or {}
+    if not isinstance(functions, dict):
+        raise SettingsError(
+            f"{path}: expected Keys.functions to be an object of function name to key, "
+            f"got {_kind(functions)}"
+        )
+    return KeySettings(
+        master=key(_get(section, "master"), "Keys.master"),
+        default=key(_get(section, "default"), "Keys.default"),
+        functions={
+            name: value
+            for name, raw in functions.items()
+            if (value := key(raw, f"Keys.functions.{name}")) is not None
+        },
+    )
+
+
+def apply_values(
+    values: Mapping[str, str], environ: MutableMapping[str, str] | None = None
+) -> list[str]:
+    """Put app settings into the environment; return the names already set there (kept)."""
+    target = os.environ if environ is None else environ
+    skipped = []
+    for name, value in values.items():
+        if name in target:
+            if target[name] != value:
+                skipped.append(name)
+            continue
+        target[name] = value
+    return skipped

@@ -1,0 +1,33 @@
+"""Hypothesis settings for the conformance suite, chosen by FUNCBIND_CONFORMANCE_PROFILE.
+
+``ci`` (the default: what ./scripts/test.sh and the nox sessions run) generates
+thousands of cases per binding; ``quick`` a few hundred, for an edit-and-run loop;
+``worker`` is the nox worker session's, which repeats the suite with the real worker's
+generic binding as the oracle.  The settings decorate the conformance tests only
+(``@conformance_settings``): the rest of the suite keeps hypothesis' defaults.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# Generated cases per binding and direction, for each profile.
+EXAMPLES = {"ci": 2500, "quick": 200, "worker": 300}
+PROFILE = os.environ.get("FUNCBIND_CONFORMANCE_PROFILE", "ci")
+
+for _name, _examples in EXAMPLES.items():
+    settings.register_profile(
+        f"funcbind-conformance-{_name}",
+        max_examples=_examples,
+        deadline=None,  # a shared 2-core machine has slow moments; no timing assertions
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        database=None,  # CI starts from a fresh clone; locally, nothing stale to replay
+    )
+
+if PROFILE not in EXAMPLES:
+    raise RuntimeError(
+        f"FUNCBIND_CONFORMANCE_PROFILE: expected one of {', '.join(EXAMPLES)}, got {PROFILE!r}"
+    )
+conformance_settings = settings.get_profile(f"funcbind-conformance-{PROFILE}")

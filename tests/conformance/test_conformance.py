@@ -1,0 +1,192 @@
+"""funcbind's worker facade against azure.functions' converters, on the same wire inputs.
+
+For every binding the suite runs the JSON corpus in ``fixtures/`` and thousands of
+generated cases (``conformance_strategies.py``; how many: ``conformance_profile.py``)
+through both implementations and compares what can be observed
+(``conformance_support.py``).  A difference passes only when a documented rule
+explains it (``conformance_differences.py``, docs/compatibility.md); where
+azure.functions fails, funcbind must fail with a clear error or give a documented
+better result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+import conformance_strategies
+import generic_oracle
+from conformance_differences import BY_ID, Mismatch, compare_case
+from conformance_profile import conformance_settings
+from conformance_support import (
+    DECODE_BINDINGS,
+    ENCODE_BINDINGS,
+    MODEL_CLASSES,
+    PLANS,
+    PROBED_AS,
+    Case,
+    funcbind_binding,
+    stock_binding,
+)
+
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+def load_fixture_cases() -> list[Case]:
+    cases = []
+    for path in sorted(FIXTURES.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for entry in document["cases"]:
+            cases.append(
+                Case(
+                    binding=document["binding"],
+                    id=entry["id"],
+                    data=entry["data"],
+                    metadata=entry.get("metadata"),
+                    differences=frozenset(entry.get("differences", ())),
+                    why=entry["why"],
+                    direction=document["direction"],
+                )
+            )
+    return cases
+
+
+FIXTURE_CASES = load_fixture_cases()
+
+
+def _report(found: list[tuple[Mismatch, str | None]]) -> str:
+    return "\n".join(f"[{reason or 'UNEXPLAINED'}] {mismatch}" for mismatch, reason in found)
+
+
+# -- the corpus -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case", FIXTURE_CASES, ids=[f"{c.binding}.{c.direction}:{c.id}" for c in FIXTURE_CASES]
+)
+def test_fixture_case(case: Case) -> None:
+    """Equal, or different exactly in the documented ways the fixture names."""
+    found = compare_case(case)
+    assert all(reason is not None for _, reason in found), _report(found)
+    assert {reason for _, reason in found} == set(case.differences), _report(found)
+
+
+def test_the_corpus_covers_every_binding_and_direction() -> None:
+    covered = Counter((case.binding, case.direction) for case in FIXTURE_CASES)
+    expected = {(b, "in") for b in DECODE_BINDINGS} | {(b, "out") for b in ENCODE_BINDINGS}
+    assert set(covered) == expected
+    assert min(covered.values()) >= 5
+
+
+def test_fixtures_name_only_documented_differences() -> None:
+    named = {d for case in FIXTURE_CASES for d in case.differences}
+    assert named <= set(BY_ID), named - set(BY_ID)
+
+
+# -- generated cases ---------------------------------------------------------------------------
+
+
+def _check(case: Case) -> None:
+    found = compare_case(case)
+    unexplained = [(m, r) for m, r in found if r is None]
+    assert not unexplained, _report(unexplained)
+
+
+@pytest.mark.parametrize("binding", DECODE_BINDINGS)
+def test_generated_decodes(binding: str) -> None:
+    @conformance_settings
+    @given(case=conformance_strategies.cases(binding, "in"))
+    def check(case: Case) -> None:
+        _check(case)
+
+    check()
+
+
+@pytest.mark.parametrize("binding", ENCODE_BINDINGS)
+def test_generated_encodes(binding: str) -> None:
+    @conformance_settings
+    @given(case=conformance_strategies.cases(binding, "out"))
+    def check(case: Case) -> None:
+        _check(case)
+
+    check()
+
+
+# -- the observation plans cover the stock classes ------------------------------------------------
+
+
+@pytest.mark.parametrize("binding", sorted(PLANS))
+def test_every_public_member_of_the_stock_model_is_observed(binding: str) -> None:
+    """If azure.functions adds a public attribute or method, this suite must look at it."""
+    stock_class = MODEL_CLASSES[binding]
+    probed = {name.split("(")[0].split(" ")[0] for name in PLANS[binding]}
+    probed |= {name for name, plan_name in PROBED_AS.items() if plan_name in PLANS[binding]}
+    public = {name for name in dir(stock_class) if not name.startswith("_")}
+    assert public <= probed, f"not observed: {sorted(public - probed)}"
+
+
+# -- the worker protocol beyond decode and encode ---------------------------------------------------
+
+
+@pytest.mark.parametrize("binding", sorted({*DECODE_BINDINGS, *ENCODE_BINDINGS}))
+def test_trigger_support_and_implicit_output(binding: str) -> None:
+    stock, ours = stock_binding(binding), funcbind_binding(binding)
+    stock_trigger = stock.has_trigger_support()
+    if binding == "blob":
+        # Difference blob-input-not-a-trigger: azure.functions registers one converter
+        # under both names, so its input binding claims trigger support.
+        assert (stock_trigger, ours.has_trigger_support()) == (True, False)
+    else:
+        assert ours.has_trigger_support() == stock_trigger
+    stock_implicit = getattr(stock, "has_implicit_output", lambda *_: False)
+    ours_implicit = ours.has_implicit_output(binding)
+    if binding == "generic":
+        # The worker's generic binding takes the return value of unknown binding types;
+        # funcbind's generic never does (docs/registry.md): the worker asks only for
+        # binding types the registry knows, so this never reaches a function.
+        assert (stock_implicit(binding), ours_implicit) == (True, False)
+    else:
+        assert ours_implicit == stock_implicit()
+
+
+# -- the generic oracle -----------------------------------------------------------------------------
+
+
+def test_the_documented_generic_binding_is_the_workers() -> None:
+    """Where the worker library is installed, our statement of it agrees with it."""
+    real = generic_oracle.real_generic_binding()
+    if real is None:
+        pytest.skip("azure-functions-runtime is not installed (Python 3.13 worker session)")
+    documented = generic_oracle.DocumentedGenericBinding
+    from conformance_support import attempt, decode_with, encode_with, wire_form
+
+    for case in [c for c in FIXTURE_CASES if c.binding == "generic"]:
+        if case.direction == "in":
+            left = attempt(lambda case=case: decode_with(real, case))
+            right = attempt(lambda case=case: decode_with(documented, case))
+        else:
+            left = attempt(lambda case=case: wire_form(encode_with(real, case)))
+            right = attempt(lambda case=case: wire_form(encode_with(documented, case)))
+        assert (left.ok, left.value, type(left.error)) == (
+            right.ok,
+            right.value,
+            type(right.error),
+        ), case.id
+    for pytype in (str, bytes, bytearray, int, dict):
+        assert real.check_input_type_annotation(pytype) == documented.check_input_type_annotation(
+            pytype
+        )
+        assert real.check_output_type_annotation(
+            pytype
+        ) == documented.check_output_type_annotation(pytype)
+
+
+def test_generic_oracle_is_used_on_this_python() -> None:
+    oracle: Any = stock_binding("generic")
+    expected = generic_oracle.real_generic_binding() or generic_oracle.DocumentedGenericBinding
+    assert oracle is expected

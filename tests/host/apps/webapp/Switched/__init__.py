@@ -1,0 +1,2 @@
+def main(req) -> str:
+    return "disabled by AzureWebJobs.Switched.Disabled, never served"

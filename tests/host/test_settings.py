@@ -1,0 +1,152 @@
+"""host.json and local.settings.json: shapes accepted, defaults, and errors that say why."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from funcbind.host.settings import (
+    DEFAULT_MAX_BODY_SIZE,
+    CorsSettings,
+    HostSettings,
+    SettingsError,
+    apply_values,
+    load_host_settings,
+    load_local_settings,
+)
+
+
+def write(folder: Path, name: str, data: Any) -> Path:
+    path = folder / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def test_missing_files_mean_defaults(tmp_path: Path) -> None:
+    host = load_host_settings(tmp_path)
+    assert host == HostSettings()
+    assert (host.route_prefix, host.functions, host.function_timeout, host.found) == (
+        "api",
+        None,
+        None,
+        False,
+    )
+    local = load_local_settings(tmp_path)
+    assert (local.values, local.local_http_port, local.cors, local.found) == ({}, None, None, False)
+    assert DEFAULT_MAX_BODY_SIZE == 100 * 1024 * 1024
+
+
+def test_host_json_fields(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "host.json",
+        {
+            "version": "2.0",
+            "functionTimeout": "00:10:00",
+            "functions": ["One", "two"],
+            "Extensions": {"HTTP": {"routePrefix": "/v1/"}},
+        },
+    )
+    host = load_host_settings(tmp_path)
+    assert host.route_prefix == "v1"
+    assert host.function_timeout == timedelta(minutes=10)
+    assert host.allows("one") and host.allows("TWO") and not host.allows("three")
+
+
+def test_host_json_with_a_byte_order_mark(tmp_path: Path) -> None:
+    (tmp_path / "host.json").write_bytes(b'\xef\xbb\xbf{"version": "2.0"}')
+    assert load_host_settings(tmp_path).found
+
+
+@pytest.mark.parametrize("timeout", ["-1", None])
+def test_no_function_timeout(tmp_path: Path, timeout: str | None) -> None:
+    write(tmp_path, "host.json", {"version": "2.0", "functionTimeout": timeout})
+    assert load_host_settings(tmp_path).function_timeout is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{nope", "expected JSON, got a syntax error at line 1"),
+        ("[]", "expected a JSON object, got list"),
+        ({}, 'expected "version": "2.0"'),
+        ({"version": "1.0"}, "got '1.0'"),
+        ({"version": "2.0", "extensions": []}, "expected 'extensions' to be an object"),
+        ({"version": "2.0", "extensions": {"http": {"routePrefix": 1}}}, "routePrefix"),
+        ({"version": "2.0", "functions": "one"}, "list of function names"),
+        ({"version": "2.0", "functionTimeout": "soon"}, "functionTimeout"),
+        ({"version": "2.0", "functionTimeout": "00:00:00"}, "positive functionTimeout"),
+        ({"version": "2.0", "functionTimeout": 5}, "functionTimeout"),
+    ],
+)
+def test_host_json_errors(tmp_path: Path, content: Any, message: str) -> None:
+    write(tmp_path, "host.json", content)
+    with pytest.raises(SettingsError, match=r"host\.json") as info:
+        load_host_settings(tmp_path)
+    assert message in str(info.value)
+
+
+def test_local_settings_fields(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "local.settings.json",
+        {
+            "IsEncrypted": False,
+            "Values": {"A": "text", "N": 5, "B": True, "Z": None},
+            "Host": {"LocalHttpPort": "7072", "CORS": "*", "CORSCredentials": False},
+            "ConnectionStrings": {"Db": "Server=x"},
+            "Keys": {"master": "m", "functions": {"f": "k"}},
+        },
+    )
+    local = load_local_settings(tmp_path)
+    assert local.values == {"A": "text", "N": "5", "B": "true"}
+    assert local.local_http_port == 7072
+    assert local.cors == CorsSettings(("*",), False)
+    assert local.cors.allows("http://anything")
+    assert local.connection_strings == {"Db": "Server=x"}
+    assert (local.keys.master, local.keys.default, dict(local.keys.functions)) == (
+        "m",
+        None,
+        {"f": "k"},
+    )
+
+
+def test_cors_origins_are_compared_without_case_or_trailing_slash() -> None:
+    cors = CorsSettings(("http://A.example/", "http://b.example"))
+    assert cors.allows("http://a.example")
+    assert not cors.allows("http://c.example")
+    assert not cors.any_origin
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"IsEncrypted": True}, "decrypt"),
+        ({"Values": {"A": {"nested": 1}}}, "Values.A to be a string"),
+        ({"Values": []}, "expected 'Values' to be an object"),
+        ({"Host": {"LocalHttpPort": "x"}}, "LocalHttpPort as a number"),
+        ({"Host": {"LocalHttpPort": 70000}}, "0..65535"),
+        ({"Host": {"LocalHttpPort": True}}, "LocalHttpPort as a number"),
+        ({"Host": {"CORS": ["a"]}}, "comma-separated"),
+        ({"Host": {"CORS": "*", "CORSCredentials": "yes"}}, "CORSCredentials"),
+        ({"Keys": {"master": ""}}, "Keys.master"),
+        ({"Keys": {"functions": ["a"]}}, "Keys.functions"),
+        ({"Keys": {"functions": {"f": 1}}}, "Keys.functions.f"),
+    ],
+)
+def test_local_settings_errors(tmp_path: Path, content: Any, message: str) -> None:
+    write(tmp_path, "local.settings.json", content)
+    with pytest.raises(SettingsError, match=r"local\.settings\.json") as info:
+        load_local_settings(tmp_path)
+    assert message in str(info.value)
+
+
+def test_apply_values_keeps_what_the_environment_already_has() -> None:
+    environ = {"KEEP": "mine", "SAME": "v"}
+    kept = apply_values({"KEEP": "theirs", "SAME": "v", "NEW": "n"}, environ)
+    assert environ == {"KEEP": "mine", "SAME": "v", "NEW": "n"}
+    assert kept == ["KEEP"]

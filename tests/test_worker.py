@@ -1,0 +1,148 @@
+"""The worker-protocol facade (funcbind.worker), as language workers drive it."""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+import azure.functions as func
+import pytest
+
+import funcbind
+from funcbind import Datum, Registry, UnsupportedDatumError, UnsupportedValueError
+from funcbind.registry import default_registry
+from funcbind.worker import WorkerRegistry, get_binding_registry
+
+WORKER_METHODS = (
+    "has_trigger_support",
+    "has_implicit_output",
+    "check_input_type_annotation",
+    "check_output_type_annotation",
+    "decode",
+    "encode",
+)
+
+
+@pytest.fixture
+def worker() -> WorkerRegistry:
+    return WorkerRegistry(default_registry())
+
+
+def test_get_binding_registry_is_one_shared_object() -> None:
+    assert get_binding_registry() is get_binding_registry()
+    assert funcbind.get_binding_registry is get_binding_registry
+
+
+def test_every_builtin_name_has_the_worker_surface(worker: WorkerRegistry) -> None:
+    for name in worker.registry:
+        binding = worker.get(name)
+        assert binding is not None
+        for method in WORKER_METHODS:
+            assert callable(getattr(binding, method)), (name, method)
+        assert isinstance(binding.has_trigger_support(), bool)
+        assert isinstance(binding.has_implicit_output(), bool)
+
+
+def test_unknown_names_are_none(worker: WorkerRegistry) -> None:
+    assert worker.get("surelyNotABinding") is None
+    assert worker.get("surelyNotABinding") is None
+
+
+def test_get_returns_the_same_binding_object(worker: WorkerRegistry) -> None:
+    assert worker.get("generic") is worker.get("generic")
+
+
+def test_the_shared_registry_loads_installed_plugins() -> None:
+    echo = get_binding_registry().get("echo")
+    assert echo is not None
+    assert echo.has_trigger_support() is True
+
+
+BAD_ANNOTATIONS: list[Any] = [
+    3,
+    "str",
+    typing.TypeVar("T"),
+    list[set[int]],
+    func.Out[func.Out[str]],
+    typing.Literal["x"],
+    object(),
+    None,
+]
+
+
+@pytest.mark.parametrize("annotation", BAD_ANNOTATIONS)
+def test_annotation_checks_return_bool_and_never_raise(
+    worker: WorkerRegistry, annotation: Any
+) -> None:
+    for name in worker.registry:
+        binding = worker.get(name)
+        assert binding is not None
+        assert isinstance(binding.check_input_type_annotation(annotation), bool)
+        assert isinstance(binding.check_output_type_annotation(annotation), bool)
+
+
+def test_generic_checks(worker: WorkerRegistry) -> None:
+    generic = worker.get("generic")
+    assert generic is not None
+    assert generic.check_input_type_annotation(str)
+    assert generic.check_input_type_annotation(typing.Optional[bytes])
+    assert generic.check_input_type_annotation(list[str])
+    assert not generic.check_input_type_annotation(set[int])
+    assert generic.check_output_type_annotation(bytearray)
+    assert not generic.check_output_type_annotation(set)
+    assert not generic.has_trigger_support()
+    assert not generic.has_implicit_output()
+    assert not generic.has_implicit_output("generic")  # workers pass the name for generic
+
+
+def test_decode_accepts_pytype_and_other_datum_classes(worker: WorkerRegistry) -> None:
+    generic = worker.get("generic")
+    assert generic is not None
+    theirs = func.meta.Datum('{"a": 1}', "json")
+    assert generic.decode(theirs, trigger_metadata={}) == '{"a": 1}'
+    assert generic.decode(theirs, trigger_metadata={}, pytype=dict) == {"a": 1}
+    assert generic.decode(theirs, trigger_metadata=None, pytype=dict) == {"a": 1}
+
+
+def test_unsupported_data_is_also_not_implemented(worker: WorkerRegistry) -> None:
+    generic = worker.get("generic")
+    assert generic is not None
+    with pytest.raises(NotImplementedError) as info:
+        generic.decode(Datum({"method": Datum("GET", "string")}, "http"), trigger_metadata={})
+    assert isinstance(info.value, UnsupportedDatumError)
+    assert "'http'" in str(info.value)
+    with pytest.raises(NotImplementedError) as encode_info:
+        generic.encode(object(), expected_type=None)
+    assert isinstance(encode_info.value, UnsupportedValueError)
+
+
+def test_trigger_metadata_only_reaches_trigger_converters() -> None:
+    seen: list[Any] = []
+
+    class Recorder:
+        directions = frozenset({"in"})
+
+        def decoder(self, spec: Any, binding: Any) -> Any:
+            return lambda datum, metadata: seen.append(metadata)
+
+    registry = Registry()
+    registry.register("plain", converter=Recorder())
+    registry.register("plainTrigger", converter=Recorder(), trigger=True)
+    worker = WorkerRegistry(registry)
+    metadata = {"Id": Datum("1", "string")}
+    worker.get("plain").decode(Datum("x", "string"), trigger_metadata=metadata)  # type: ignore[union-attr]
+    worker.get("plainTrigger").decode(Datum("x", "string"), trigger_metadata=metadata)  # type: ignore[union-attr]
+    assert seen == [None, metadata]
+    assert not worker.get("plain").check_output_type_annotation(str)  # type: ignore[union-attr]
+
+
+def test_encode_returns_a_datum_workers_accept(worker: WorkerRegistry) -> None:
+    generic = worker.get("generic")
+    assert generic is not None
+    payload = bytearray(b"abc")
+    datum = generic.encode(payload, expected_type=bytearray)
+    assert datum is not None
+    assert datum.type == "bytes"
+    assert datum.value is payload
+    assert generic.encode(True, expected_type=None) == Datum(1, "int")
+    assert generic.encode(None, expected_type=None) is None

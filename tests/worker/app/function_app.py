@@ -1,0 +1,170 @@
+"""The v2 app the real worker indexes and runs, once per binding registry.
+
+Every function reports what its converters gave it (the decoded request, stream or
+message) through an output, so a decoding difference shows up in the
+InvocationResponse the two runs are compared on.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+
+import azure.functions as func
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+STORAGE = "AzureWebJobsStorage"
+
+
+def _isoformat(moment: typing.Any) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+@app.route(route="hello/{who}", methods=["GET", "POST"])
+def hello(req: func.HttpRequest) -> func.HttpResponse:
+    """Echo what the request decoded to: the HTTP path of both converters."""
+    body = req.get_body()
+    try:
+        parsed = req.get_json()
+    except ValueError:
+        parsed = None
+    report = {
+        "method": req.method,
+        "url": req.url,
+        "headers": dict(sorted(req.headers.items())),
+        "content_type": req.headers.get("Content-Type"),
+        "params": dict(sorted(req.params.items())),
+        "route_params": dict(req.route_params),
+        "body": body.decode("utf-8", "replace"),
+        "json": parsed,
+        "form": {key: req.form.getlist(key) for key in sorted(req.form)},
+    }
+    return func.HttpResponse(
+        json.dumps(report, sort_keys=True),
+        status_code=201,
+        mimetype="application/json",
+        headers={"X-Greeting": f"hello {req.route_params.get('who')}"},
+    )
+
+
+@app.route(route="plain")
+def plain(req: func.HttpRequest) -> str:
+    """A str return value on the http output."""
+    return f"plain {req.params.get('q', '')}"
+
+
+@app.route(route="cookies")
+def cookies(req: func.HttpRequest) -> func.HttpResponse:
+    """Set-Cookie headers become RpcHttpCookies; the stock path sends unset attributes."""
+    response = func.HttpResponse("cookies", headers={"Cache-Control": "no-store"})
+    response.headers.add("Set-Cookie", "session=abc123; Path=/; HttpOnly; Max-Age=3600")
+    response.headers.add("Set-Cookie", "theme=dark; Secure; SameSite=Lax")
+    return response
+
+
+@app.route(route="docs/{name}")
+@app.blob_input(arg_name="doc", path="docs/{name}", connection=STORAGE)
+def read_doc(req: func.HttpRequest, doc: func.InputStream) -> func.HttpResponse:
+    """A blob input decoded to an InputStream."""
+    head = doc.read(4)
+    rest = doc.read()
+    report = {
+        "head": head.decode("latin-1"),
+        "rest": rest.decode("latin-1"),
+        "name": doc.name,
+        "uri": doc.uri,
+        "length": doc.length,
+    }
+    return func.HttpResponse(json.dumps(report, sort_keys=True), mimetype="application/json")
+
+
+@app.route(route="docs-text/{name}")
+@app.blob_input(arg_name="doc", path="docs/{name}", connection=STORAGE, data_type="string")
+def read_doc_text(req: func.HttpRequest, doc: str) -> str:
+    """A blob input annotated str: the worker routes it to the generic binding."""
+    return f"{len(doc)}:{doc}"
+
+
+@app.route(route="save/{name}", methods=["POST"])
+@app.blob_output(arg_name="out", path="saved/{name}", connection=STORAGE)
+@app.blob_output(arg_name="copy", path="copies/{name}", connection=STORAGE)
+def save(req: func.HttpRequest, out: func.Out[bytes], copy: func.Out[str]) -> func.HttpResponse:
+    """Blob outputs: Out[bytes] and Out[str] (the generic binding on the worker side)."""
+    body = req.get_body()
+    out.set(body)
+    copy.set(body.decode("utf-8", "replace").upper())
+    return func.HttpResponse(status_code=202)
+
+
+@app.route(route="save-stream/{name}", methods=["POST"])
+@app.blob_output(arg_name="out", path="saved/{name}", connection=STORAGE)
+def save_stream(req: func.HttpRequest, out: func.Out[func.InputStream]) -> func.HttpResponse:
+    """A blob output annotated InputStream: the blob converter itself encodes the text."""
+    out.set(req.get_body().decode("utf-8", "replace"))
+    return func.HttpResponse("saved")
+
+
+@app.route(route="save-bytearray/{name}", methods=["POST"])
+@app.blob_output(arg_name="out", path="saved/{name}", connection=STORAGE)
+def save_bytearray(req: func.HttpRequest, out: func.Out[bytearray]) -> func.HttpResponse:
+    """A bytearray on a blob output; invoked by its own test, not from invocations.json."""
+    out.set(bytearray(req.get_body()))
+    return func.HttpResponse("saved")
+
+
+@app.route(route="enqueue", methods=["POST"])
+@app.queue_output(arg_name="msgs", queue_name="work", connection=STORAGE)
+def enqueue(req: func.HttpRequest, msgs: func.Out[typing.List[str]]) -> func.HttpResponse:
+    """A queue output of several messages (the queue converter)."""
+    lines = req.get_body().decode("utf-8").splitlines()
+    msgs.set(lines)
+    return func.HttpResponse(f"{len(lines)} queued")
+
+
+@app.queue_trigger(arg_name="msg", queue_name="work", connection=STORAGE)
+@app.queue_output(arg_name="$return", queue_name="done", connection=STORAGE)
+def on_message(msg: func.QueueMessage) -> str:
+    """A queue trigger; the decoded message goes out as one queue message."""
+    report = {
+        "id": msg.id,
+        "body": msg.get_body().decode("utf-8", "replace"),
+        "dequeue_count": msg.dequeue_count,
+        "pop_receipt": msg.pop_receipt,
+        "insertion_time": _isoformat(msg.insertion_time),
+        "expiration_time": _isoformat(msg.expiration_time),
+        "time_next_visible": _isoformat(msg.time_next_visible),
+    }
+    return json.dumps(report, sort_keys=True)
+
+
+@app.queue_trigger(arg_name="msg", queue_name="json-work", connection=STORAGE)
+@app.queue_output(arg_name="out", queue_name="json-done", connection=STORAGE)
+def on_json_message(msg: func.QueueMessage, out: func.Out[func.QueueMessage]) -> None:
+    """A QueueMessage set on a queue output (encoded as {"id", "body"})."""
+    out.set(func.QueueMessage(id="copy-of-" + str(msg.id), body=json.dumps(msg.get_json())))
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 */5 * * * *", run_on_startup=False)
+@app.queue_output(arg_name="ticks", queue_name="ticks", connection=STORAGE)
+def tick(timer: func.TimerRequest, ticks: func.Out[str]) -> None:
+    """A timer trigger; what it decoded goes to a queue."""
+    report = {
+        "past_due": timer.past_due,
+        "schedule": timer.schedule,
+        "schedule_status": timer.schedule_status,
+    }
+    ticks.set(json.dumps(report, sort_keys=True))
+
+
+@app.blob_trigger(arg_name="blob", path="uploads/{name}", connection=STORAGE)
+@app.queue_output(arg_name="notes", queue_name="uploads", connection=STORAGE)
+def on_upload(blob: func.InputStream, notes: func.Out[str]) -> None:
+    """A blob trigger: content and trigger metadata."""
+    report = {
+        "name": blob.name,
+        "uri": blob.uri,
+        "length": blob.length,
+        "content": blob.read().decode("utf-8", "replace"),
+    }
+    notes.set(json.dumps(report, sort_keys=True))

@@ -1,0 +1,138 @@
+"""Drive the real Python worker library (``azure-functions-runtime``) as the host would.
+
+The host talks to a worker over one gRPC stream of ``StreamingMessage``s; the worker's
+dispatcher hands each request to a coroutine of ``azure_functions_runtime.handle_event``
+as an object with ``.name``, ``.request`` (the ``StreamingMessage``) and ``.properties``
+(``{"host": ..., "protos": <the message classes>}``).  :func:`run_app` does exactly that,
+in the host's order: worker init (which loads the binding registry with
+``azure.functions.get_binding_registry()`` and indexes ``function_app.py``), function
+metadata, one function load per function, then the invocations.
+
+The library keeps module-level state (the indexed functions, the metadata, the binding
+registry); :func:`run_app` starts each run from a clean slate so that two runs in one
+process (stock registry, then funcbind's) do not see each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+INVOCATIONS_FILE = Path(__file__).with_name("invocations.json")
+APP_DIR = Path(__file__).with_name("app")
+
+# What the host advertises in WorkerInitRequest.capabilities for a Python worker.
+HOST_CAPABILITIES = {"RpcHttpBodyOnly": "true", "RawHttpBodyBytes": "true"}
+
+
+@dataclass
+class HostRequest:
+    """The request object the worker's dispatcher passes to each handle_event coroutine."""
+
+    name: str
+    request: Any
+    properties: dict[str, Any]
+
+
+@dataclass
+class Run:
+    """Everything the worker answered during one run of the app."""
+
+    init: Any
+    metadata: Any
+    loads: dict[str, Any] = field(default_factory=dict)
+    invocations: dict[str, Any] = field(default_factory=dict)  # by invocation id
+
+    @property
+    def function_ids(self) -> dict[str, str]:
+        return {fm.name: fm.function_id for fm in self.metadata.function_metadata_results}
+
+
+def load_invocations(protos: Any) -> list[tuple[str, Any]]:
+    """(function name, InvocationRequest) pairs from invocations.json (protobuf JSON)."""
+    from google.protobuf import json_format
+
+    cases = json.loads(INVOCATIONS_FILE.read_text(encoding="utf-8"))
+    requests = []
+    for case in cases:
+        message = json_format.ParseDict(case["request"], protos.InvocationRequest())
+        requests.append((case["function"], message))
+    return requests
+
+
+def run_app(protos: Any, invocations: list[tuple[str, Any]], app_dir: Path = APP_DIR) -> Run:
+    """Run the whole host conversation for one app; returns the worker's answers.
+
+    The app folder goes on ``sys.path`` for the run, as the worker's dispatcher puts it
+    there before it calls the library.
+    """
+    sys.path.insert(0, str(app_dir))
+    try:
+        return asyncio.run(_converse(protos, invocations, app_dir))
+    finally:
+        sys.path.remove(str(app_dir))
+        sys.modules.pop("function_app", None)
+
+
+def reset_worker_state() -> None:
+    """Forget what a previous run indexed and loaded (module globals of the library)."""
+    from azure_functions_runtime import functions, handle_event
+    from azure_functions_runtime.bindings import meta
+
+    handle_event._functions = functions.Registry()
+    handle_event._metadata_result = None
+    meta.BINDING_REGISTRY = None
+    sys.modules.pop("function_app", None)
+
+
+async def _converse(protos: Any, invocations: list[tuple[str, Any]], app_dir: Path) -> Run:
+    from azure_functions_runtime import handle_event
+
+    reset_worker_state()
+    properties = {"host": "127.0.0.1", "protos": protos}
+
+    def request(name: str, **content: Any) -> HostRequest:
+        return HostRequest(name, protos.StreamingMessage(**content), properties)
+
+    init = await handle_event.worker_init_request(
+        request(
+            "worker_init_request",
+            worker_init_request=protos.WorkerInitRequest(
+                host_version="4.1040.0",
+                capabilities=HOST_CAPABILITIES,
+                worker_directory=str(app_dir),
+                function_app_directory=str(app_dir),
+            ),
+        )
+    )
+    metadata = await handle_event.functions_metadata_request(
+        request(
+            "functions_metadata_request",
+            functions_metadata_request=protos.FunctionsMetadataRequest(
+                function_app_directory=str(app_dir)
+            ),
+        )
+    )
+    run = Run(init=init, metadata=metadata)
+    for function_metadata in metadata.function_metadata_results:
+        run.loads[function_metadata.name] = await handle_event.function_load_request(
+            request(
+                "function_load_request",
+                function_load_request=protos.FunctionLoadRequest(
+                    function_id=function_metadata.function_id, metadata=function_metadata
+                ),
+            )
+        )
+    ids = run.function_ids
+    for function_name, invocation in invocations:
+        message = protos.InvocationRequest()
+        message.CopyFrom(invocation)
+        message.function_id = ids.get(function_name, f"<unknown function {function_name}>")
+        run.invocations[message.invocation_id] = await handle_event.invocation_request(
+            request("invocation_request", invocation_request=message)
+        )
+    return run

@@ -1,11 +1,15 @@
-"""nox sessions: the test suite on every Python in .python-version, and the lint gates.
+"""nox sessions: the test suite on every Python in .python-version, the real worker, lint.
 
     nox -l                      # list sessions
     nox -s tests-3.13           # the suite on one version
     nox -s tests-3.10 -- -x -k registry   # arguments after -- go to pytest
+    nox -s worker-3.13          # funcbind inside the real Python worker (tests/worker)
     nox -s lint
+    nox -R -s tests-3.13        # rerun in the existing venv without reinstalling
 
 Interpreters come from PATH (``python3.X``) or, failing that, from pyenv's versions folder.
+The conformance suite's size follows FUNCBIND_CONFORMANCE_PROFILE (ci, quick, worker;
+tests/conformance/conformance_profile.py), passed through to every session.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 PLUGIN_DIST = ROOT / "tests" / "plugin_dist"
 
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "worker"]
 nox.options.envdir = str(ROOT / ".nox")
 nox.options.reuse_existing_virtualenvs = True
 
@@ -59,6 +63,34 @@ def tests(session: nox.Session) -> None:
     """pytest on tests/ (azure-functions resolves to 1.x up to 3.12 and 2.x on 3.13)."""
     _install(session)
     session.run("python", "-m", "pytest", *(session.posargs or ["tests", "-q"]))
+
+
+# The real worker library runs on Python 3.13 and later only.  Pinned: the tests drive its
+# request handlers, which are internal API.  azure-functions-runtime-v1 is installed for
+# the generated gRPC classes it ships (tests/worker/rpc_protos.py loads them); protobuf
+# ~=5.29 is what those generated files were built and tested with (their dev extra).
+WORKER_PYTHON = "3.13"
+WORKER_PACKAGES = [
+    "azure-functions>=2,<3",
+    "azure-functions-runtime==1.3.0",
+    "azure-functions-runtime-v1==1.2.0",
+    "protobuf~=5.29.0",
+]
+
+
+@nox.session(python=[WORKER_PYTHON])
+def worker(session: nox.Session) -> None:
+    """tests/worker (funcbind inside the real worker) and tests/conformance, on 3.13.
+
+    The conformance suite runs again here because only here is the worker's own generic
+    binding installed, its reference for ``generic``.
+    """
+    session.install("-e", ".[dev]", *WORKER_PACKAGES)
+    session.env["FUNCBIND_REQUIRE_WORKER"] = "1"  # a broken install fails, never skips
+    session.env.setdefault("FUNCBIND_CONFORMANCE_PROFILE", "worker")
+    session.run(
+        "python", "-m", "pytest", *(session.posargs or ["tests/worker", "tests/conformance", "-q"])
+    )
 
 
 @nox.session(python=PYTHONS[0])

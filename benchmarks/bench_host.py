@@ -2,9 +2,10 @@
 
 Not a pair of timed calls like the other suites: each side is a real server in its
 own process (uvicorn with the settings ``funcbind run`` uses, on loopback) driven by
-the same bounded load from a small asyncio HTTP/1.1 client in this process -- REQUESTS requests,
-CONCURRENCY at a time, after a warm-up.  The one round's time is what pytest-benchmark
-records; ``extra_info`` holds ``requests_per_s`` and ``p99_ms`` for the report.
+the same bounded load from a small asyncio HTTP/1.1 client in this process: after a
+warm-up, REQUESTS requests in ROUNDS rounds, CONCURRENCY at a time.  pytest-benchmark
+records the time of each round; ``extra_info`` holds ``requests_per_s`` (from the median
+round) and ``p99_ms`` (over every request) for the report.
 
 * ``bare ASGI``: an ASGI callable that answers "Hello, world!" and nothing else.
 * ``funcbind``: ``funcbind run examples --no-auth``, calling the HttpHello example
@@ -20,6 +21,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +32,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 REQUESTS = 2000
+ROUNDS = 8
+PER_ROUND = REQUESTS // ROUNDS
 CONCURRENCY = 32
 WARM_UP = 100
 GROUP = "host: hello requests/s"
@@ -89,6 +93,14 @@ class Server:
                 break
         else:
             raise RuntimeError("the server did not start:\n" + "".join(seen[-40:]))
+        # Keep reading, or a server that logs fills the pipe and blocks.
+        self._drain = threading.Thread(target=self._discard, daemon=True)
+        self._drain.start()
+
+    def _discard(self) -> None:
+        assert self.process.stdout is not None
+        for _ in self.process.stdout:
+            pass
 
     def stop(self) -> None:
         self.process.terminate()
@@ -97,6 +109,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
+        self._drain.join(10)
         if self.process.stdout is not None:
             self.process.stdout.close()
 
@@ -163,17 +176,15 @@ def test_hello_requests_per_second(
 ) -> None:
     running, path, expected = server
     benchmark.group = GROUP
-    measured: dict[str, float] = {}
+    latencies: list[float] = []
 
-    def run_load() -> None:
-        began = time.perf_counter()
-        latencies = asyncio.run(load(running.url, path, expected, REQUESTS))
-        measured["elapsed"] = time.perf_counter() - began
-        measured["p99"] = p99(latencies)
-        assert len(latencies) == REQUESTS
+    def run_round() -> None:
+        latencies.extend(asyncio.run(load(running.url, path, expected, PER_ROUND)))
 
-    benchmark.pedantic(run_load, rounds=1, iterations=1)
-    benchmark.extra_info["requests_per_s"] = round(REQUESTS / measured["elapsed"], 1)
-    benchmark.extra_info["p99_ms"] = round(measured["p99"] * 1000, 2)
+    benchmark.pedantic(run_round, rounds=ROUNDS, iterations=1)
+    assert len(latencies) == REQUESTS
+    # The median round, not the mean: a noisy neighbour slows a round, not the server.
+    benchmark.extra_info["requests_per_s"] = round(PER_ROUND / benchmark.stats.stats.median, 1)
+    benchmark.extra_info["p99_ms"] = round(p99(latencies) * 1000, 2)
     benchmark.extra_info["requests"] = REQUESTS
     benchmark.extra_info["concurrency"] = CONCURRENCY

@@ -217,13 +217,15 @@ def markdown_table(rows: list[Row]) -> str:
 
 
 def extra_table(rows: list[Row]) -> str | None:
-    """Other figures benchmarks recorded in ``extra_info``, one line per benchmark."""
-    lines = [
-        [row.operation, impl, ", ".join(f"{key}={value}" for key, value in found.extra.items())]
-        for row in rows
-        for impl, found in row.by_impl.items()
-        if found.extra
-    ]
+    """Other figures from ``extra_info``; the sides of a row with equal figures share a line."""
+    lines = []
+    for row in rows:
+        sides: dict[str, list[str]] = {}
+        for impl, found in row.by_impl.items():
+            if found.extra:
+                figures = ", ".join(f"{key}={value}" for key, value in found.extra.items())
+                sides.setdefault(figures, []).append(impl)
+        lines += [[row.operation, " & ".join(impls), figures] for figures, impls in sides.items()]
     if not lines:
         return None
     return _table(["operation", "implementation", "figures"], lines, numeric_from=3)

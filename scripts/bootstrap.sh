@@ -4,14 +4,16 @@
 # when package-lock.json exists.
 #
 # Idempotent: a hash of everything that decides what gets installed is kept in
-# .venv/.funcbind-stamp, and nothing is reinstalled while it still matches.
-# Quiet on success; a failing step prints its output.
+# .venv/.funcbind-stamp (and of package-lock.json in node_modules/.funcbind-stamp), and
+# nothing is reinstalled while it still matches. Quiet on success; a failing step prints
+# its output.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 VENV=.venv
 PY=$VENV/bin/python
 STAMP=$VENV/.funcbind-stamp
+NPM_STAMP=node_modules/.funcbind-stamp
 PLUGIN_DIST=tests/plugin_dist
 
 say() { echo "bootstrap: $*"; }
@@ -73,43 +75,45 @@ find_base_python() {
     return 1
 }
 
-# Everything that decides the contents of .venv and node_modules, as one hash.
-install_hash() {
-    local f
-    {
-        echo "repo: $PWD"
-        "$PY" -c 'import sys; print(sys.version)'
-        for f in scripts/bootstrap.sh pyproject.toml setup.cfg package-lock.json \
-            "$PLUGIN_DIST"/pyproject.toml "$PLUGIN_DIST"/setup.cfg "$PLUGIN_DIST"/setup.py; do
-            if [[ -f $f ]]; then
-                echo "== $f"
-                cat "$f"
-            fi
-        done
-    } | sha256sum | cut -d ' ' -f 1
+# hash_of LINE... : one hash over the given text lines and the files named "file:PATH".
+hash_of() {
+    local item
+    for item in "$@"; do
+        echo "== $item"
+        if [[ $item == file:* && -f ${item#file:} ]]; then
+            cat "${item#file:}"
+        fi
+    done | sha256sum | cut -d ' ' -f 1
 }
 
-if ! is_python "$PY" 3.10+; then
+# A venv copied or moved from elsewhere keeps scripts whose #! line points at the old
+# place: rebuild it then, as when it is missing or broken.
+if ! is_python "$PY" 3.10+ || [[ $(head -n 1 "$VENV/bin/pip" 2>/dev/null) != "#!$PWD/$VENV/bin/"* ]]; then
     base=$(find_base_python) || die "no Python 3.11 (or any Python >= 3.10) found; install one, e.g. 'pyenv install 3.11'"
     rm -rf "$VENV"
     quietly "creating $VENV with $base" "$base" -m venv "$VENV"
 fi
 
-want=$(install_hash)
-if [[ -f $STAMP && $(<"$STAMP") == "$want" ]] && { [[ ! -f package-lock.json ]] || [[ -d node_modules ]]; }; then
-    exit 0
+want=$(hash_of "python: $("$PY" -c 'import sys; print(sys.version)')" \
+    file:scripts/bootstrap.sh file:pyproject.toml file:setup.cfg \
+    file:"$PLUGIN_DIST"/pyproject.toml file:"$PLUGIN_DIST"/setup.cfg file:"$PLUGIN_DIST"/setup.py)
+if ! [[ -f $STAMP && $(<"$STAMP") == "$want" ]]; then
+    say "installing into $VENV (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
+    rm -f "$STAMP"
+    quietly "upgrading pip" "$PY" -m pip install --upgrade pip
+    quietly "pip install -e .[dev,host]" "$PY" -m pip install -e '.[dev,host]'
+    if [[ -d $PLUGIN_DIST ]]; then
+        quietly "pip install -e $PLUGIN_DIST" "$PY" -m pip install -e "$PLUGIN_DIST"
+    fi
+    echo "$want" >"$STAMP"
 fi
 
-say "installing into $VENV ($("$PY" -c 'import platform; print(platform.python_version())'))"
-rm -f "$STAMP"
-quietly "upgrading pip" "$PY" -m pip install --upgrade pip
-quietly "pip install -e .[dev,host]" "$PY" -m pip install -e '.[dev,host]'
-if [[ -d $PLUGIN_DIST ]]; then
-    quietly "pip install -e $PLUGIN_DIST" "$PY" -m pip install -e "$PLUGIN_DIST"
-fi
 if [[ -f package-lock.json ]]; then
-    command -v npm >/dev/null 2>&1 || die "package-lock.json is present but npm is not installed"
-    quietly "npm ci" npm ci --no-audit --no-fund --loglevel=error
+    want=$(hash_of file:package-lock.json)
+    if ! [[ -f $NPM_STAMP && $(<"$NPM_STAMP") == "$want" ]]; then
+        command -v npm >/dev/null 2>&1 || die "package-lock.json is present but npm is not installed"
+        say "installing the npm packages of package-lock.json"
+        quietly "npm ci" npm ci --no-audit --no-fund --loglevel=error
+        echo "$want" >"$NPM_STAMP"
+    fi
 fi
-echo "$want" >"$STAMP"
-say "done"

@@ -247,7 +247,7 @@ def test_no_silent_disagreement_with_azure_functions(text: str) -> None:
 
 @_PROPERTY
 @given(st.one_of(datetime_texts, st.text(max_size=40)))
-@example("2026-01-02T24:00:00")  # newer fromisoformat versions read this as midnight
+@example("2026-01-02T24:00:00")  # hour 24 is kept away from fromisoformat
 @example("2026-01-02T03:04:05+05:99")  # fromisoformat would not check the minutes
 @example("2026-01-02T03:04:05.1234567-05:00")
 @example("2026-02-29T00:00:00Z")

@@ -10,6 +10,7 @@ from funcbind import (
     AnnotationError,
     BindingSpec,
     Datum,
+    DecodeError,
     RegistrationError,
     Registry,
     TypeSpec,
@@ -277,3 +278,14 @@ def test_failing_plugins_are_named(
     with pytest.raises(RegistrationError) as info:
         registry.load_plugins("funcbind_tests.broken")
     assert fragment in str(info.value)
+
+
+def test_cache_keeps_bindings_of_other_names_apart() -> None:
+    # Converters name their binding in error messages, so two bindings must not share one
+    # compiled decoder even when type and annotation agree.
+    registry = default_registry()
+    first = registry.decoder("custom", str, BindingSpec("custom", name="first"))
+    second = registry.decoder("custom", str, BindingSpec("custom", name="second"))
+    assert first is not second
+    with pytest.raises(DecodeError, match="'second'"):
+        second(Datum(None, None), None)

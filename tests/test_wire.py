@@ -7,6 +7,7 @@ package is installed.
 
 from __future__ import annotations
 
+import enum
 import importlib.util
 import json
 import math
@@ -433,7 +434,9 @@ def test_with_only_nullable_maps_the_plain_maps_are_filled(pb: Any) -> None:
 
 
 def test_a_plain_value_wins_over_a_conflicting_nullable_one(pb: Any) -> None:
-    message = _request(pb, query={"a": "plain"}, nullable_query={"a": {"value": "nullable"}})
+    message = _request(
+        pb, query={"a": "plain"}, nullable_query={"a": pb.NullableString(value="nullable")}
+    )
     value = datum_from_typed_data(message).value
     assert value["query"]["a"] == Datum("plain", "string")
     assert value["nullable_query"]["a"] == Datum("nullable", "string")
@@ -651,6 +654,13 @@ def test_same_site_numbers(pb: Any, same_site: str | None, number: int) -> None:
     assert _only_cookie(pb, Cookie("a", "b", same_site=same_site)).same_site == number
 
 
+def test_same_site_may_be_an_enum(pb: Any) -> None:
+    by_value = enum.Enum("ByValue", {"LAX": "Lax"})
+    by_name = enum.Enum("ByName", {"Strict": 7})
+    assert _only_cookie(pb, Cookie("a", "b", same_site=by_value.LAX)).same_site == 1
+    assert _only_cookie(pb, Cookie("a", "b", same_site=by_name.Strict)).same_site == 2
+
+
 @pytest.mark.parametrize(
     "expires",
     [
@@ -784,6 +794,31 @@ def test_a_response_round_trips_with_its_cookies(pb: Any) -> None:
     assert back["cookies"][0].output() == cookie.output()
 
 
+def test_a_response_cookie_with_null_attributes_reads_back_without_them(pb: Any) -> None:
+    cookie = pb.RpcHttpCookie(
+        name="a",
+        value="b",
+        domain=pb.NullableString(),
+        expires=pb.NullableTimestamp(),
+        secure=pb.NullableBool(),
+        max_age=pb.NullableDouble(),
+    )
+    value = datum_from_typed_data(pb.TypedData(http=pb.RpcHttp(cookies=[cookie]))).value
+    assert value["cookies"][0].output() == "Set-Cookie: a=b"
+
+
+def test_a_response_cookie_with_an_illegal_name_is_a_decode_error(pb: Any) -> None:
+    message = pb.TypedData(http=pb.RpcHttp(cookies=[pb.RpcHttpCookie(name="a b", value="c")]))
+    with pytest.raises(DecodeError, match="expected a valid cookie name"):
+        datum_from_typed_data(message)
+
+
+def test_model_binding_data_may_be_sent_as_a_dict(pb: Any) -> None:
+    fields = {"version": "1.0", "source": "AzureStorageBlobs", "content": b"{}"}
+    message = datum_to_typed_data(Datum(fields, "model_binding_data"), pb)
+    assert message.model_binding_data == pb.ModelBindingData(**fields)
+
+
 # -- bad input ------------------------------------------------------------------------------------
 
 
@@ -856,7 +891,11 @@ def test_an_unknown_outgoing_type_is_unsupported() -> None:
             {"identities": [{"claims": [{"type": "t", "value": 5}]}]},
             "identity claim value: expected str",
         ),
+        ({"identities": ["me"]}, "expected an identity dict, got str"),
+        ({"identities": [{"claims": ["c"]}]}, "expected a claim dict with 'type' and 'value'"),
+        ({"cookies": 42}, "cookies: expected a list of cookies, got int 42"),
         ({"cookies": [42]}, "cookies: expected a SimpleCookie, Morsel, Set-Cookie string"),
+        ({"cookies": [Cookie("n", "v", max_age=True)]}, "max-age: expected seconds, got bool"),
         ({"cookies": ["no cookie here"]}, "expected a Set-Cookie value"),
         ({"cookies": [Cookie("", "v")]}, "expected a non-empty str name"),
         ({"cookies": [Cookie("n", 5)]}, "cookie 'n': expected a str value, got int 5"),

@@ -139,10 +139,38 @@ def test_trigger_metadata_only_reaches_trigger_converters() -> None:
 def test_encode_returns_a_datum_workers_accept(worker: WorkerRegistry) -> None:
     generic = worker.get("generic")
     assert generic is not None
-    payload = bytearray(b"abc")
-    datum = generic.encode(payload, expected_type=bytearray)
-    assert datum is not None
-    assert datum.type == "bytes"
-    assert datum.value is payload
+    text = generic.encode("abc", expected_type=str)
+    assert text == Datum("abc", "string")
+    payload = b"abc"
+    assert generic.encode(payload, expected_type=bytes).value is payload
     assert generic.encode(True, expected_type=None) == Datum(1, "int")
-    assert generic.encode(None, expected_type=None) is None
+
+
+@pytest.mark.parametrize("buffer", [bytearray(b"abc"), memoryview(b"abc")])
+def test_binary_buffers_become_bytes_for_the_workers(
+    worker: WorkerRegistry, buffer: bytearray | memoryview
+) -> None:
+    # The workers hand the value to TypedData(bytes=...), which accepts bytes only.
+    generic = worker.get("generic")
+    assert generic is not None
+    datum = generic.encode(buffer, expected_type=None)
+    assert datum == Datum(b"abc", "bytes")
+    assert type(datum.value) is bytes
+
+
+def test_nothing_is_a_null_datum_for_the_workers(worker: WorkerRegistry) -> None:
+    # datum_as_proto reads .type of what encode returns; None itself would crash it.
+    generic = worker.get("generic")
+    assert generic is not None
+    datum = generic.encode(None, expected_type=None)
+    assert (datum.type, datum.value) == (None, None)
+
+
+def test_http_bodies_become_bytes_for_the_workers(worker: WorkerRegistry) -> None:
+    http = worker.get("http")
+    assert http is not None
+    datum = http.encode(bytearray(b"<p>hi</p>"), expected_type=bytes)
+    assert datum.type == "http"
+    body = datum.value["body"]
+    assert type(body.value) is bytes
+    assert body.value == b"<p>hi</p>"

@@ -4,7 +4,8 @@ Only the API surface funcbind's wire adapters use, with the behaviours that matt
 them copied from the real (upb) classes:
 
 - constructor keyword arguments; ``None`` leaves a field unset; a dict is accepted
-  wherever a message is expected (also inside repeated and map fields);
+  wherever a message is expected (also inside repeated fields), except as the value of
+  a map entry, which protobuf 5 refuses;
 - ``WhichOneof``, ``HasField`` (ValueError for fields without presence), map fields
   (``items``, ``in``, and indexing a missing key of a message map inserts a default
   entry), repeated fields;
@@ -70,7 +71,13 @@ class MessageMap(dict[str, Any]):
         super().__init__()
         self._message_class = message_class
         for key, value in dict(entries).items():
-            self[key] = _as_message(message_class, value)
+            # protobuf 5 refuses a dict as a map value (7 takes it): be the stricter one.
+            if not isinstance(value, message_class):
+                raise TypeError(
+                    "Parameter to CopyFrom() must be instance of same class: expected "
+                    f"{message_class.__name__} got {type(value).__name__}."
+                )
+            self[key] = value
 
     def __missing__(self, key: str) -> Message:
         created = self[key] = self._message_class()

@@ -41,8 +41,9 @@ _TIMESPAN_EXPECTED = "a time span ([-][d.]hh:mm:ss[.fffffff], mm:ss or whole sec
 _UTC = timezone.utc
 _fromisoformat = datetime.fromisoformat
 
-# Offsets seen in practice are few; building a timezone per value would cost more than
-# the parse.  -00:00 is UTC, as in azure.functions.
+# One tzinfo per offset text on the general path: a new timezone per value would cost
+# more than the parse.  Only valid texts enter, so it stays small (under 6,000 keys).
+# -00:00 is UTC, as in azure.functions.
 _OFFSETS: dict[str, tzinfo] = dict.fromkeys(
     ("+00:00", "-00:00", "+0000", "-0000", "+00", "-00"), _UTC
 )
@@ -65,38 +66,28 @@ def parse_datetime(text: str, *, field: str | None = None) -> datetime:
     range.  Raises :class:`DecodeError` naming *field* and *text* on failure.
     """
     # Fast path for the shape the host and Azure Storage send, yyyy-MM-ddTHH:mm:ss with
-    # an optional fraction and Z or ±hh:mm.  It is rewritten into the one form
-    # that fromisoformat reads alike on every Python since 3.7 (six fraction digits,
-    # ±hh:mm offset) so that C does the rest.  The checks before it rule out what newer
-    # fromisoformat versions would also accept (hour 24, other shapes); anything else,
-    # including every error, takes the general path below.
-    size = len(text)
-    if (
-        size >= 19
-        and text[10] == "T"
-        and text[4] == "-"
-        and text[7] == "-"
-        and text[13] == ":"
-        and text[16] == ":"
-        and text[11:13] < "24"
-        and text.isascii()
-    ):
-        end, suffix = size, ""
+    # an optional fraction and Z or ±hh:mm.  It is rewritten into the one form that
+    # fromisoformat reads alike on every Python since 3.7 (six fraction digits, ±hh:mm
+    # offset) so that C does the rest.  The checks before it rule out what some versions
+    # would read differently (hour 24, offset minutes over 59, other shapes); anything
+    # else, and every error, takes the general path.
+    if text[4:17:3] == "--T::" and text[11:13] < "24" and text.isascii():
+        size = len(text)
+        suffix = text[-6:]
         if text[-1] == "Z":
             end, suffix = size - 1, "+00:00"
-        elif (
-            size >= 25
-            and text[-6] in "+-"
-            and text[-3] == ":"
-            and text[-5:-3] < "24"  # fromisoformat itself lets minutes reach 99
-            and text[-2:] < "60"
+        elif size >= 25 and (
+            suffix == "+00:00"
+            or (suffix[0] in "+-" and suffix[3] == ":" and suffix[1:3] < "24" and suffix[4:] < "60")
         ):
-            end, suffix = size - 6, text[-6:]
+            end = size - 6
+        else:
+            end, suffix = size, ""
         if end == 19:
             canonical: str | None = text[:19] + suffix
         elif end > 20 and text[19] == "." and text[20:end].isdigit():
             # Truncate, never round: rounding .9999999 would step past 9999-12-31.
-            canonical = text[:20] + text[20 : min(end, 26)].ljust(6, "0") + suffix
+            canonical = (text[:26] if end >= 26 else (text[:end] + "00000")[:26]) + suffix
         else:
             canonical = None
         if canonical is not None:

@@ -283,8 +283,9 @@ class Registry:
         annotation: object,
         binding: BindingSpec | None,
     ) -> Callable[..., Any]:
-        data_type = binding.data_type if binding is not None else None
-        key: tuple[Any, ...] | None = (direction, binding_type, annotation, data_type)
+        # The whole BindingSpec (its raw properties excluded) is part of the key:
+        # converters name the binding in their error messages.
+        key: tuple[Any, ...] | None = (direction, binding_type, annotation, binding)
         try:
             return self._cache[key]  # type: ignore[index]
         except KeyError:

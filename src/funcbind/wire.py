@@ -189,11 +189,11 @@ def _simple_cookie(message: Any) -> SimpleCookie:
     except CookieError as exc:
         raise DecodeError(f"HTTP cookie: expected a valid cookie name, got {exc}") from None
     morsel = jar[message.name]
-    for attribute, field in (("domain", "domain"), ("path", "path")):
+    for field in ("domain", "path"):
         if message.HasField(field):
             text = _nullable_string(getattr(message, field))
             if text is not None:
-                morsel[attribute] = text
+                morsel[field] = text
     if message.HasField("expires") and message.expires.WhichOneof("timestamp") is not None:
         stamp = message.expires.value
         moment = _EPOCH + timedelta(seconds=stamp.seconds, microseconds=stamp.nanos // 1000)

@@ -76,12 +76,16 @@ class WorkerBinding:
         metadata = trigger_metadata if self._registration.trigger else None
         return decoder(data, metadata)
 
-    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum | None:
-        """Encode a value returned or set by a function; dispatches on the value."""
+    def encode(self, obj: Any, *, expected_type: Any = None) -> Datum:
+        """Encode a value returned or set by a function; dispatches on the value.
+
+        The result is shaped for the workers' ``datum_as_proto``: "nothing" is
+        ``Datum(None, None)``, and binary buffers are ``bytes`` (see ``_for_workers``).
+        """
         encoder = self._encoder
         if encoder is None:
             encoder = self._encoder = self._registry.encoder(self.name, ANY, self._spec("out"))
-        return encoder(obj)
+        return _for_workers(encoder(obj))
 
     def _decoder_for(self, pytype: Any) -> Decoder:
         if pytype is None:
@@ -101,6 +105,33 @@ class WorkerBinding:
 
     def _spec(self, direction: str) -> BindingSpec:
         return BindingSpec(type=self.name, direction=direction)
+
+
+_NOTHING = Datum(None, None)
+
+
+def _for_workers(datum: Datum | None) -> Datum:
+    """Adapt an encoded Datum to what the stock workers can put on the wire.
+
+    Encoders pass bytearray and memoryview through untouched so that funcbind's own
+    wire adapter copies them once, into the message.  The workers instead hand the
+    value straight to ``TypedData(bytes=...)``, which accepts only ``bytes``: convert
+    here, once, at the worker boundary.  The workers also need a Datum for "send
+    nothing" (``type`` None) where funcbind's encoders say None.
+    """
+    if datum is None:
+        return _NOTHING
+    kind = datum.type
+    if kind == "bytes":
+        if type(datum.value) is not bytes:
+            return Datum(bytes(datum.value), "bytes")
+    elif kind == "http":
+        body = datum.value.get("body")
+        if body is not None and body.type == "bytes" and type(body.value) is not bytes:
+            response = dict(datum.value)
+            response["body"] = Datum(bytes(body.value), "bytes")
+            return Datum(response, "http")
+    return datum
 
 
 class WorkerRegistry:

@@ -12,6 +12,7 @@ import json
 import mmap
 import random
 import typing
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -383,6 +384,16 @@ def test_stream_is_seekable_where_azure_functions_is_not() -> None:
     stream.read()
     stream.seek(1)
     assert stream.read() == b"bc"
+
+
+def test_zipfile_fails_on_the_azure_functions_stream_and_works_here() -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as writer:
+        writer.writestr("a.txt", "alpha")
+    payload = archive.getvalue()
+    with pytest.raises(zipfile.BadZipFile):  # its seek() fails, so zipfile gives up
+        zipfile.ZipFile(azure_decode(Datum(payload, "bytes"), None))
+    assert zipfile.ZipFile(decode(Datum(payload, "bytes"))).read("a.txt") == b"alpha"
 
 
 # -- encoding ----------------------------------------------------------------

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import funcbind
 from funcbind import DecodeError, FuncbindError, UnsupportedDatumError
-from funcbind.bindings import http
+from funcbind.bindings import _http_request, http
 from funcbind.bindings.http import HttpRequest, RequestHeaders, parse_cookie_header
 from funcbind.registry import BUILTIN_MODULES, BindingSpec, Registry
 from funcbind.worker import WorkerRegistry
@@ -321,18 +321,38 @@ def test_a_string_body_is_encoded_once(registry: Registry) -> None:
 
 def test_get_json_parses_once(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real_loads = json.loads
+    real_loads = _http_request._loads
 
-    def counting_loads(text: Any, **kwargs: Any) -> Any:
+    def counting_loads(text: str) -> Any:
         calls.append(text)
-        return real_loads(text, **kwargs)
+        return real_loads(text)
 
     datum = load("post_json_bytes")
-    monkeypatch.setattr(http.json, "loads", counting_loads)
+    monkeypatch.setattr(_http_request, "_loads", counting_loads)
     request = decode(registry, datum)
     first = request.get_json()
     assert request.get_json() is first
     assert len(calls) == 1
+
+
+_JSON_SPACE = st.text(" \t\n\r", max_size=3)
+
+
+@given(
+    text=st.text(max_size=30)
+    | st.tuples(_JSON_SPACE, _JSON.map(json.dumps), _JSON_SPACE, st.text("x]}, 1", max_size=2)).map(
+        "".join
+    )
+)
+def test_json_parsing_matches_the_standard_library(text: str) -> None:
+    def outcome(loads: Any) -> tuple[str, str]:
+        try:
+            return "value", json.dumps(loads(text))
+        except ValueError as exc:
+            # A leading BOM fails either way; the stdlib names it, the scanner cannot.
+            return "error", "" if text.startswith("\ufeff") else str(exc)
+
+    assert outcome(_http_request._loads) == outcome(json.loads)
 
 
 def test_get_json_of_a_json_body_does_not_encode_it(registry: Registry) -> None:
@@ -383,6 +403,48 @@ def test_identities(registry: Registry) -> None:
     request = decode(registry, datum)
     assert request.identities == claims
     assert request.identities is request.identities
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (funcbind.Datum("{not json", "json"), "field 'identities': expected JSON"),
+        (funcbind.Datum(b"\x00", "json"), "field 'identities': expected JSON"),
+        (funcbind.Datum(5, "int"), "field 'identities': expected a list of identities"),
+        (5, "field 'identities': expected a list of identities"),
+    ],
+)
+def test_bad_identities(registry: Registry, raw: Any, message: str) -> None:
+    datum = load("empty_body")
+    datum.value["identities"] = raw
+    with pytest.raises(DecodeError, match=message):
+        _ = decode(registry, datum).identities
+
+
+def test_one_identity_and_null_identities(registry: Registry) -> None:
+    datum = load("empty_body")
+    datum.value["identities"] = {"authentication_type": "aad"}
+    assert decode(registry, datum).identities == [{"authentication_type": "aad"}]
+    datum.value["identities"] = funcbind.Datum(None, None)
+    assert decode(registry, datum).identities == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        bytearray(b"buffered"),
+        memoryview(b"buffered"),
+        funcbind.Datum(bytearray(b"buffered"), "bytes"),
+        funcbind.Datum(memoryview(b"buffered"), "stream"),
+        funcbind.Datum(b"buffered", "stream"),
+    ],
+)
+def test_buffer_bodies_become_bytes(registry: Registry, body: Any) -> None:
+    datum = load("empty_body")
+    datum.value["body"] = body
+    request = decode(registry, datum)
+    assert request.get_body() == b"buffered"
+    assert type(request.get_body()) is bytes
 
 
 def test_rawbody_is_used_when_there_is_no_body(registry: Registry) -> None:
@@ -463,6 +525,8 @@ def test_request_headers_lookups() -> None:
         headers[42]  # type: ignore[index]
     assert len(headers) == 1
     assert "content-type" in repr(headers)
+    assert list(headers.keys()) == ["content-type"]
+    assert list(headers.values()) == ["text/plain"]
     stock = azure.functions._http.HttpRequestHeaders({"content-type": "text/plain"})
     with pytest.raises(AttributeError):
         stock.get(42)
@@ -504,6 +568,20 @@ class MyRequest(func.HttpRequest):
 def test_rejected_input_annotations(registry: Registry, annotation: Any) -> None:
     with pytest.raises(funcbind.AnnotationError, match="httpTrigger"):
         registry.decoder("httpTrigger", annotation)
+
+
+class RefusingMeta(type):
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        raise TypeError("no subclass checks here")
+
+
+class Refusing(metaclass=RefusingMeta):
+    pass
+
+
+def test_an_annotation_whose_subclass_check_raises(registry: Registry) -> None:
+    with pytest.raises(funcbind.AnnotationError, match="does not accept"):
+        registry.decoder("httpTrigger", Refusing)
 
 
 def test_azure_functions_annotation_checks() -> None:
@@ -551,14 +629,16 @@ def test_a_non_http_datum_is_unsupported(registry: Registry) -> None:
 
 
 def test_errors_name_the_binding(registry: Registry) -> None:
-    # Only the binding type: compiled decoders are shared by every binding of a type.
     binding = BindingSpec(type="httpTrigger", name="req")
     decoder = registry.decoder("httpTrigger", func.HttpRequest, binding)
-    with pytest.raises(UnsupportedDatumError, match=r"^binding 'httpTrigger': expected"):
+    with pytest.raises(UnsupportedDatumError, match=r"^binding 'httpTrigger' \('req'\): expected"):
         decoder(funcbind.Datum("x", "string"), None)
     request = decoder(funcbind.Datum({"method": "GET", "url": "/", "body": 1}, "http"), None)
-    with pytest.raises(DecodeError, match=r"^binding 'httpTrigger', field 'body'"):
+    with pytest.raises(DecodeError, match=r"^binding 'httpTrigger' \('req'\), field 'body'"):
         request.get_body()
+    unnamed = registry.decoder("httpTrigger", func.HttpRequest)
+    with pytest.raises(UnsupportedDatumError, match=r"^binding 'httpTrigger': expected"):
+        unnamed(funcbind.Datum("x", "string"), None)
 
 
 @pytest.mark.parametrize("field", ["method", "url"])

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 import funcbind
 from funcbind import EncodeError, UnsupportedValueError
-from funcbind.bindings import http
+from funcbind.bindings import _http_response, http
 from funcbind.bindings._http_response import format_cookie_date, parse_cookie_date
 from funcbind.bindings.http import HttpCookie, encode_http_output
 from funcbind.registry import Registry
@@ -356,6 +356,21 @@ def test_set_cookie_header_round_trip(cookie: HttpCookie) -> None:
 def test_bad_set_cookie_headers(registry: Registry, header: str, message: str) -> None:
     with pytest.raises(EncodeError, match=message):
         encode(registry, response(set_cookies=[header]))
+
+
+def test_cookie_attributes_are_parsed_once_per_text() -> None:
+    first = HttpCookie.parse("a=1; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT")
+    second = HttpCookie.parse("b=2; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT")
+    assert (first.name, first.value, second.name, second.value) == ("a", "1", "b", "2")
+    assert first.expires is second.expires  # the cached (immutable) result
+    # The cache is bounded, and every cookie still gets its own attributes.
+    cookies = [HttpCookie.parse(f"c={n}; Path=/p{n}") for n in range(600)]
+    assert [cookie.path for cookie in cookies] == [f"/p{n}" for n in range(600)]
+    assert len(_http_response._attribute_cache) <= 256
+    # A bad attribute is never cached: each cookie's error names that cookie.
+    for name in ("x", "y"):
+        with pytest.raises(EncodeError, match=f"cookie '{name}'"):
+            HttpCookie.parse(f"{name}=1; Max-Age=soon")
 
 
 def test_unknown_same_site_is_left_unset() -> None:

@@ -14,16 +14,17 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from hypothesis import strategies as st
-
 from conformance_support import Case
+from hypothesis import strategies as st
 
 # -- building blocks ------------------------------------------------------------------------
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=12)
 JSON_VALUES = st.recursive(
     JSON_SCALARS | st.floats(allow_nan=False, allow_infinity=False),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 TOKEN = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12)
@@ -36,12 +37,15 @@ def _bytes_spec(raw: bytes) -> dict[str, Any]:
 
 
 def _mixed_case(name: str, flips: list[bool]) -> str:
-    return "".join(c.upper() if flip else c for c, flip in zip(name, flips + [False] * len(name)))
+    padded = (flips + [False] * len(name))[: len(name)]
+    return "".join(c.upper() if flip else c for c, flip in zip(name, padded, strict=True))
 
 
 # -- HTTP requests ---------------------------------------------------------------------------
 
-METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "get", "Post"])
+METHODS = st.sampled_from(
+    ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "get", "Post"]
+)
 CONTENT_TYPES = st.sampled_from(
     [
         "application/json",
@@ -115,7 +119,9 @@ def http_requests(draw: st.DrawFn) -> dict[str, Any]:
 
 # -- datetimes and metadata ------------------------------------------------------------------
 
-_ZONES = st.sampled_from([0, 0, 60, -300, 330, 14 * 60]).map(lambda m: timezone(timedelta(minutes=m)))
+_ZONES = st.sampled_from([0, 0, 60, -300, 330, 14 * 60]).map(
+    lambda m: timezone(timedelta(minutes=m))
+)
 
 
 @st.composite
@@ -165,7 +171,9 @@ def queue_cases(draw: st.DrawFn) -> tuple[Any, Any]:
     body = draw(st.one_of(TEXT, JSON_VALUES.map(json.dumps)))
     kind = draw(st.sampled_from(["string", "string", "bytes", "json"]))
     if kind == "bytes":
-        data: Any = _bytes_spec(draw(st.binary(max_size=20)) if draw(st.booleans()) else body.encode())
+        data: Any = _bytes_spec(
+            draw(st.binary(max_size=20)) if draw(st.booleans()) else body.encode()
+        )
     else:
         data = {"type": kind, "value": body}
     fields = {
@@ -259,7 +267,10 @@ def blob_metadata(draw: st.DrawFn) -> dict[str, Any] | None:
         metadata["BlobTrigger"] = {"type": "string", "value": f"{container}/{name}"}
         metadata["name"] = {"type": "string", "value": name}
     if draw(st.booleans()):
-        metadata["Uri"] = {"type": "string", "value": f"https://acct.blob.core.windows.net/{draw(TOKEN)}"}
+        metadata["Uri"] = {
+            "type": "string",
+            "value": f"https://acct.blob.core.windows.net/{draw(TOKEN)}",
+        }
     shape = draw(st.sampled_from(["object", "object", "empty", "absent", "not json", "array"]))
     if shape == "object":
         keys = draw(st.sets(st.sampled_from(sorted(_PROPERTY_VALUES))))
@@ -328,7 +339,11 @@ def queue_values() -> st.SearchStrategy[dict[str, Any]]:
         PLAIN_JSON.map(lambda d: {"dict": d}),
         TEXT.map(lambda t: {"bytes": t}),
     )
-    return st.one_of(SIMPLE_VALUES, QUEUE_MESSAGES, st.lists(items, max_size=4).map(lambda l: {"list": l}))
+    return st.one_of(
+        SIMPLE_VALUES,
+        QUEUE_MESSAGES,
+        st.lists(items, max_size=4).map(lambda items: {"list": items}),
+    )
 
 
 def blob_values() -> st.SearchStrategy[dict[str, Any]]:
@@ -366,9 +381,13 @@ def http_responses(draw: st.DrawFn) -> dict[str, Any]:
         "body": draw(st.none() | TEXT | st.binary(max_size=20).map(lambda b: b.decode("latin-1"))),
         "status_code": draw(st.none() | st.sampled_from([200, 201, 204, 302, 400, 404, 500])),
         "headers": draw(st.lists(st.tuples(header_names, HEADER_VALUE), max_size=4)),
-        "mimetype": draw(st.none() | st.sampled_from(["text/plain", "application/json", "text/html"])),
+        "mimetype": draw(
+            st.none() | st.sampled_from(["text/plain", "application/json", "text/html"])
+        ),
         "charset": draw(st.none() | st.sampled_from(["utf-8", "latin-1"])),
     }
+    if response["charset"] == "latin-1" and response["body"] is not None:
+        response["body"] = response["body"].encode("latin-1", "replace").decode("latin-1")
     cookies = draw(st.lists(st.tuples(TOKEN, TOKEN, _COOKIE_ATTRIBUTES), max_size=3))
     response["set_cookies"] = ["; ".join([f"{n}={v}", *attrs]) for n, v, attrs in cookies]
     if draw(st.booleans()) and response["headers"]:
@@ -392,7 +411,9 @@ def _decode_case(binding: str) -> st.SearchStrategy[Case]:
     if binding == "timerTrigger":
         return timer_payloads().map(lambda data: Case(binding, "generated", data, {}))
     if binding in ("blob", "blobTrigger"):
-        return st.builds(lambda d, m: Case(binding, "generated", d, m), blob_payloads(), blob_metadata())
+        return st.builds(
+            lambda d, m: Case(binding, "generated", d, m), blob_payloads(), blob_metadata()
+        )
     if binding == "generic":
         return GENERIC_DATA.map(lambda data: Case(binding, "generated", data))
     raise ValueError(binding)
@@ -403,7 +424,9 @@ def _encode_case(binding: str) -> st.SearchStrategy[Case]:
         "http": http_values(),
         "queue": queue_values(),
         "blob": blob_values(),
-        "generic": st.one_of(SIMPLE_VALUES, st.lists(SIMPLE_VALUES, max_size=3).map(lambda l: {"list": l})),
+        "generic": st.one_of(
+            SIMPLE_VALUES, st.lists(SIMPLE_VALUES, max_size=3).map(lambda items: {"list": items})
+        ),
     }[binding]
     return values.map(lambda spec: Case(binding, "generated", spec, direction="out"))
 
@@ -411,4 +434,3 @@ def _encode_case(binding: str) -> st.SearchStrategy[Case]:
 def cases(binding: str, direction: str) -> st.SearchStrategy[Case]:
     """Generated cases for one binding and direction ("in": decode, "out": encode)."""
     return _decode_case(binding) if direction == "in" else _encode_case(binding)
-

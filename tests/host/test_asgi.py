@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-from hostrunner import SETTINGS_APP
+from hostrunner import MASTER_KEY, SETTINGS_APP, WEBAPP
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -94,7 +95,8 @@ async def test_function_timeout_answers_500(settings_app: HostedApp) -> None:
     async with client_for(settings_app, console=Console(lines)) as client:
         response = await client.get("/sleeper")
     assert response.status_code == 500
-    assert response.json() == {"error": "function 'sleeper' timed out"}
+    assert response.json()["error"] == "function 'sleeper' timed out"
+    assert response.json()["invocationId"] in lines.text
     assert "timed out after 1 s (host.json functionTimeout)" in lines.text
 
 
@@ -318,3 +320,72 @@ def test_query_parsing_raises_only_bad_request(raw: bytes) -> None:
 def test_path_decoding_raises_only_bad_request(raw: bytes) -> None:
     with contextlib.suppress(BadRequest):
         request_path({"raw_path": b"/" + raw, "path": ""})
+
+
+@given(st.lists(st.tuples(st.text("abc=&", max_size=4), st.text("xyz=&", max_size=4)), max_size=5))
+def test_the_query_fast_path_agrees_with_parse_qsl(pairs: list[tuple[str, str]]) -> None:
+    text = "&".join(f"{name}={value}" for name, value in pairs)
+    expected: dict[str, str] = {}
+    for name, value in parse_qsl(text):
+        expected[name] = f"{expected[name]},{value}" if name in expected else value
+    assert {name: datum.value for name, datum in parse_query(text.encode()).items()} == expected
+
+
+async def test_a_host_bug_answers_500_and_is_logged_with_its_traceback(
+    settings_app: HostedApp,
+) -> None:
+    async def broken_invoke(plan: Any, inputs: Any, **options: Any) -> Any:
+        raise RuntimeError("bug in the function layer")
+
+    lines = Lines()
+    application = HostApplication(
+        settings_app, console=Console(lines), auth=False, invoke=broken_invoke
+    )
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://h") as client:
+        response = await client.get("/kept")
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal error in funcbind run; see its console"}
+    assert "internal error while serving a request" in lines.text
+    assert "RuntimeError: bug in the function layer" in lines.text
+    assert "Traceback" in lines.text
+
+
+@pytest.fixture(scope="module")
+def webapp_in_process() -> HostedApp:
+    # The app reads GREETING at import: apply its Values for the load, then restore the
+    # environment of the test process.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GREETING", "Howdy")
+        patch.setenv("FUNCTIONS_WORKER_RUNTIME", "python")
+        patch.setenv("AzureWebJobs.Switched.Disabled", "true")
+        return load_hosted_app(WEBAPP)
+
+
+async def test_admin_invoke_in_process(webapp_in_process: HostedApp) -> None:
+    lines = Lines()
+    application = HostApplication(webapp_in_process, console=Console(lines, verbose=True))
+    transport = httpx.ASGITransport(app=application)
+    master = {"x-functions-key": MASTER_KEY}
+    async with httpx.AsyncClient(transport=transport, base_url="http://h") as client:
+        accepted = await client.post(
+            "/admin/functions/queue_job", json={"input": "in process"}, headers=master
+        )
+        assert accepted.status_code == 202
+        await application.admin.drain()
+        assert not application.admin.running
+        invocation_id = accepted.json()["invocationId"]
+        assert f"queue_job ({invocation_id}) succeeded in" in lines.text
+        empty = await client.post("/admin/functions/timer_job", content=b"", headers=master)
+        assert empty.status_code == 202
+        not_object = await client.post("/admin/functions/timer_job", json=[1], headers=master)
+        assert not_object.status_code == 400
+        assert "expected a JSON object" in not_object.json()["error"]
+        disabled = await client.post("/admin/functions/Switched", json={}, headers=master)
+        assert disabled.status_code == 404
+        assert "is disabled" in disabled.json()["error"]
+        other = await client.post("/admin/other/thing", headers=master)
+        assert other.status_code == 404
+        status = await client.post("/admin/host/status")
+        assert (status.status_code, status.headers["allow"]) == (405, "GET")
+        await application.admin.drain()

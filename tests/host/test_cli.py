@@ -133,3 +133,17 @@ def test_the_listening_socket_names_tcp_so_asyncio_sets_nodelay() -> None:
         assert sock.getsockname()[0] == "127.0.0.1"
     finally:
         sock.close()
+
+
+def test_the_host_modules_import_no_server() -> None:
+    code = "import funcbind.host.cli, funcbind.host.asgi, funcbind.__main__"
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        check=True,
+    )
+    modules = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "funcbind.host.asgi" in modules
+    assert not {name for name in modules if name.split(".")[0] in ("uvicorn", "h11", "httpx")}

@@ -24,14 +24,14 @@ from typing import Any
 
 import azure.functions
 import pytest
-
-import funcbind
-import funcbind.worker
 import response_diff
 import rpc_protos
 import worker_driver
-from funcbind import Datum
 from response_diff import Difference, Improvement
+
+import funcbind
+import funcbind.worker
+from funcbind import Datum
 
 HERE = Path(__file__).parent
 IMPROVED_APP = HERE / "app_improved"
@@ -169,7 +169,9 @@ def test_the_decoded_values_reach_the_responses(funcbind_run: worker_driver.Run)
     report = _http_json(funcbind_run.invocations["http-post-form"])
     assert report["form"] == {"a": ["1", "3"], "b": ["two words"], "c": ["é"]}
     assert report["route_params"] == {"who": "form"}
-    message = json.loads(funcbind_run.invocations["queue-trigger-bytes-7-digits"].return_value.string)
+    message = json.loads(
+        funcbind_run.invocations["queue-trigger-bytes-7-digits"].return_value.string
+    )
     assert message["insertion_time"] == "2018-08-07T23:17:57.461050+00:00"
     assert message["dequeue_count"] == 3
     blob = _http_json(funcbind_run.invocations["blob-input-bytes"])
@@ -179,9 +181,11 @@ def test_the_decoded_values_reach_the_responses(funcbind_run: worker_driver.Run)
 
 
 def _status(response: Any) -> str:
-    return str(response.result.DESCRIPTOR.fields_by_name["status"].enum_type.values_by_number[
-        response.result.status
-    ].name)
+    return str(
+        response.result.DESCRIPTOR.fields_by_name["status"]
+        .enum_type.values_by_number[response.result.status]
+        .name
+    )
 
 
 def _http_json(response: Any) -> Any:
@@ -285,6 +289,7 @@ IMPROVED_INVOCATIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "as-bytes": ("as_bytes", lambda p: _http_request(p, "as-bytes", "as-bytes")),
     "to-queue": ("to_queue", lambda p: _http_request(p, "to-queue", "to-queue", b'{"x": 1}')),
     "nothing": ("nothing", lambda p: _http_request(p, "nothing", "nothing")),
+    "view": ("save_view", lambda p: _http_request(p, "view", "view/v.bin", b"\x00view")),
     "total": (
         "total",
         lambda p: _trigger_request(
@@ -301,10 +306,17 @@ IMPROVED_INVOCATIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 
 # What each invocation must answer with funcbind: (field, value) of the response.
 IMPROVED_EXPECTED: dict[str, Callable[[Any], Any]] = {
-    "as-json": lambda r: (r.return_value.http.status_code, json.loads(r.return_value.http.body.bytes)),
-    "as-bytes": lambda r: (r.return_value.http.headers["content-type"], r.return_value.http.body.bytes),
+    "as-json": lambda r: (
+        r.return_value.http.status_code,
+        json.loads(r.return_value.http.body.bytes),
+    ),
+    "as-bytes": lambda r: (
+        r.return_value.http.headers["content-type"],
+        r.return_value.http.body.bytes,
+    ),
     "to-queue": lambda r: (r.output_data[0].data.json, r.return_value.string),
     "nothing": lambda r: r.HasField("return_value"),
+    "view": lambda r: (r.output_data[0].data.bytes, r.return_value.string),
     "total": lambda r: r.return_value.string,
     "tick": lambda r: r.output_data[0].data.string,
 }
@@ -313,16 +325,15 @@ IMPROVED_VALUES: dict[str, Any] = {
     "as-bytes": ("application/octet-stream", b"\x00\x01raw"),
     "to-queue": ('{"x": 1}', "queued"),
     "nothing": False,
+    "view": (b"\x00view", "saved"),
     "total": "6",
     "tick": "True",
 }
 
-# Annotations funcbind accepts but cannot serve through this worker (see the report in
-# docs/compatibility.md, "Known gaps").  strict: when fixed, these tests fail until the
-# marker and the doc entry go.
+# Annotations funcbind accepts but cannot serve through this worker (docs/compatibility.md,
+# "Known gaps": gap-input-annotations-without-pytype).  strict: when fixed, these tests
+# fail until the marker and the doc entry go.
 KNOWN_GAPS = {
-    "nothing": "WorkerBinding.encode(None) returns None; the worker's datum_as_proto "
-    "needs a Datum(None, None) and fails with AttributeError",
     "total": "check_input_type_annotation(dict) is True for queueTrigger, but the worker "
     "calls decode() without pytype and the function receives a QueueMessage",
     "tick": "check_input_type_annotation(dict) is True for timerTrigger, but the worker "
@@ -388,16 +399,21 @@ def test_funcbind_runs_the_improved_app(
     assert IMPROVED_EXPECTED[invocation_id](response) == IMPROVED_VALUES[invocation_id]
 
 
-@pytest.mark.xfail(
-    reason="the blob converter passes a bytearray through untouched; the worker's "
-    "datum_as_proto hands it to TypedData(bytes=...), which upb refuses (TypeError)",
-    strict=True,
-)
-def test_a_bytearray_blob_output_reaches_the_wire(protos: Any) -> None:
-    requests = [("save_bytearray", _http_request(protos, "bytearray", "save-bytearray/x", b"xyz"))]
-    stock = worker_driver.run_app(protos, requests)
-    assert stock.invocations["bytearray"].output_data[0].data.bytes == b"xyz"
-    found = response_diff.compare(
-        stock.invocations, run_with_funcbind(protos, requests).invocations
+def test_the_app_can_plug_funcbind_in_itself(
+    protos: Any,
+    invocations: list[tuple[str, Any]],
+    funcbind_run: worker_driver.Run,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The recipe of docs/compatibility.md, run by the app: no patch from outside."""
+    from azure_functions_runtime.bindings import meta
+
+    monkeypatch.setenv("FUNCBIND_WORKER_REGISTRY", "1")
+    # The app replaces azure.functions.get_binding_registry; put it back afterwards.
+    monkeypatch.setattr(
+        azure.functions, "get_binding_registry", azure.functions.get_binding_registry
     )
+    plugged = worker_driver.run_app(protos, invocations)
+    assert meta.BINDING_REGISTRY is funcbind.get_binding_registry()
+    found = response_diff.compare(responses(funcbind_run), responses(plugged))
     assert not found, _report(found)

@@ -48,11 +48,8 @@ _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _UTC = timezone.utc
 _STOCK_RESPONSE = azure.functions.HttpResponse
 
-# The one format nearly every server writes (RFC 9110 IMF-fixdate); anything else
-# goes through the general cookie-date algorithm of RFC 6265 §5.1.1.
-_IMF_FIXDATE = re.compile(
-    r"[A-Za-z]{3}, (\d\d) ([A-Za-z]{3}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT", re.ASCII
-)
+_MONTH_DIGITS = {name: f"{number:02d}" for name, number in _MONTHS.items()}
+_from_iso = datetime.fromisoformat
 _DATE_DELIMITERS = re.compile(r"[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
 _TIME_TOKEN = re.compile(r"(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\D.*)?", re.ASCII | re.DOTALL)
 _DAY_TOKEN = re.compile(r"(\d{1,2})(?:\D.*)?", re.ASCII | re.DOTALL)
@@ -188,7 +185,27 @@ def parse_set_cookie(header_value: str) -> HttpCookie:
         value = value[1:-1]
     if not attributes:
         return HttpCookie(name, value)
+    parsed = _attribute_cache.get(attributes)
+    if parsed is None:
+        parsed = _parse_attributes(attributes, name)
+        if len(_attribute_cache) >= _ATTRIBUTE_CACHE_SIZE:
+            _attribute_cache.clear()
+        _attribute_cache[attributes] = parsed
+    return HttpCookie(name, value, *parsed)
 
+
+# An application sets the same attributes on a cookie response after response (and the
+# same Expires text for a whole second); only the value changes.  So the attribute part
+# of a header is parsed once and its (immutable) result kept, in a small bounded cache.
+Attributes = tuple[
+    str | None, str | None, datetime | None, int | None, bool | None, bool | None, SameSite | None
+]
+_ATTRIBUTE_CACHE_SIZE = 256
+_attribute_cache: dict[str, Attributes] = {}
+
+
+def _parse_attributes(attributes: str, name: str) -> Attributes:
+    """(domain, path, expires, max_age, secure, http_only, same_site) of '; a=b; c'."""
     domain = path = None
     expires = None
     max_age = None
@@ -225,7 +242,7 @@ def parse_set_cookie(header_value: str) -> HttpCookie:
                     f"for Max-Age, got {text!r}"
                 )
             max_age = int(text)
-    return HttpCookie(name, value, domain, path, expires, max_age, secure, http_only, same_site)
+    return domain, path, expires, max_age, secure, http_only, same_site
 
 
 def _is_whole_number(text: str) -> bool:
@@ -239,17 +256,19 @@ def parse_cookie_date(text: str) -> datetime | None:
     Cookie dates are UTC by definition (RFC 6265 §5.1.1): zone names and offsets are
     ignored, and the machine's own time zone never enters.
     """
-    match = _IMF_FIXDATE.fullmatch(text)
-    if match is not None:
-        day, month_name, year, hour, minute, second = match.groups()
-        month = _MONTHS.get(month_name.lower())
-        if month is not None and year >= "1601":
+    # The one format nearly every server writes, 'Wed, 21 Oct 2026 07:28:00 GMT' (RFC
+    # 9110 IMF-fixdate), by position: fromisoformat checks the digits in C.  Anything
+    # else goes through the general cookie-date algorithm of RFC 6265 §5.1.1.
+    if len(text) == 29 and text[25:] == " GMT":
+        month = _MONTH_DIGITS.get(text[8:11].lower())
+        if month is not None:
             try:
-                return datetime(
-                    int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=_UTC
-                )
+                moment = _from_iso(f"{text[12:16]}-{month}-{text[5:7]}T{text[17:25]}+00:00")
             except ValueError:
-                return None
+                pass
+            else:
+                if moment.year >= 1601:
+                    return moment
     return _parse_cookie_date_leniently(text)
 
 
@@ -329,7 +348,9 @@ def encode_response(response: azure_abc.HttpResponse) -> Datum:
     headers: dict[str, Datum] = {}
     spelling: dict[str, str] = {}  # lower-case name -> the first spelling seen
     cookies: list[HttpCookie] | None = None
-    for name, raw_value in _header_pairs(response.headers):
+    raw_headers = response.headers
+    pairs = iter(raw_headers) if isinstance(raw_headers, Headers) else _header_pairs(raw_headers)
+    for name, raw_value in pairs:
         if type(raw_value) is str and type(name) is str:
             value = raw_value
         else:
@@ -388,8 +409,7 @@ def _text(value: str) -> Datum:
 
 
 def _header_pairs(headers: object) -> Iterable[tuple[str, Any]]:
-    if isinstance(headers, Headers):
-        return iter(headers)  # (name, value) pairs, repeated names included
+    """(name, value) pairs of headers other than werkzeug's (which iterate as pairs)."""
     if isinstance(headers, Mapping):
         return headers.items()
     if headers is None:

@@ -21,6 +21,7 @@ from ..datum import Datum, DatumLike
 from ..errors import DecodeError, EncodeError, UnsupportedDatumError, UnsupportedValueError
 from ..errors import describe as describe_value
 from ..registry import BindingSpec, Decoder, Encoder, Registry
+from . import storage_sdk
 from ._blobstream import BlobStream
 
 __all__ = ["BlobConverter", "BlobStream", "register"]
@@ -48,13 +49,21 @@ class BlobConverter:
     """Blob content in (stream, bytes, str) and out (bytes-like, str, streams, files)."""
 
     directions = frozenset({"in", "out"})
-    accepted_inputs = "azure.functions.InputStream, bytes or str (and Optional of them)"
+    accepted_inputs = (
+        "azure.functions.InputStream, bytes or str (and Optional of them), or "
+        + storage_sdk.ACCEPTED_BLOB_TYPES
+    )
     accepted_outputs = (
         "str, bytes, bytearray, memoryview, azure.functions.InputStream, or a file-like "
         "class with read() (and Optional or unions of them)"
     )
 
     def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
+        # Storage SDK annotations (BlobClient, ...) decode the host's references to blobs
+        # (model_binding_data), not content: storage_sdk.py owns them.
+        sdk_decoder = storage_sdk.blob_decoder(spec, binding)
+        if sdk_decoder is not None:
+            return sdk_decoder
         if spec.kind == "any" or _is_stream_annotation(spec):
             payload_decoder: Callable[[Any, Metadata, str], Any] = _new_stream
         elif spec.is_class(bytes):

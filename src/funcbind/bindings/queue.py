@@ -32,6 +32,7 @@ from ..errors import (
     describe,
 )
 from ..registry import BindingSpec, Decoder, Encoder, Registry
+from . import storage_sdk
 from .generic import GenericConverter
 
 __all__ = [
@@ -323,10 +324,18 @@ _LIST_ITEM = "str, dict, list or azure.functions.QueueMessage"
 
 
 class QueueOutputConverter:
-    """``queue``: one message, or a list of messages sent as one JSON array."""
+    """``queue``: one message, or a list of messages sent as one JSON array.
 
-    directions = frozenset({"out"})
+    As an input, ``queue`` gives a Storage SDK ``QueueClient`` (storage_sdk.py).
+    """
+
+    directions = frozenset({"in", "out"})
+    accepted_inputs = storage_sdk.ACCEPTED_QUEUE_TYPES
     accepted_outputs = f"{_ONE_MESSAGE}, a list of {_LIST_ITEM}, or None"
+
+    def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
+        # An input queue binding is a QueueClient built from the host's reference.
+        return storage_sdk.queue_decoder(spec, binding)
 
     def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
         if _encodable(spec):

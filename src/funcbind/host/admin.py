@@ -40,7 +40,7 @@ class AdminInvoker:
         self.running: set[asyncio.Task[Any]] = set()
 
     async def handle(self, scope: Scope, receive: Receive, respond: _Responder, path: str) -> None:
-        from .asgi import KEY_HEADER, KEY_QUERY, parse_query, read_headers
+        from .asgi import KEY_HEADER, KEY_QUERY, new_invocation_id, parse_query, read_headers
 
         folded = path.rstrip("/").casefold()
         method = scope["method"]
@@ -95,7 +95,7 @@ class AdminInvoker:
             await respond.error(400, str(exc))
             return
         payload, metadata = trigger_payload(function.trigger_type, given)
-        invocation_id = str(uuid.uuid4())
+        invocation_id = new_invocation_id()
         task = asyncio.ensure_future(
             self.host.run(function, {function.trigger_name: payload}, metadata, invocation_id)
         )

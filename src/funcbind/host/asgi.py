@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import time
-import uuid
+import traceback
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
@@ -39,6 +40,9 @@ KEY_QUERY = "code"
 ADMIN_PREFIX = "/admin/"
 # How much of an over-limit body is read and dropped so that the client can read its 413.
 DRAIN_LIMIT = 4 * 1024 * 1024
+_random_bits = random.Random().getrandbits
+# The RFC 4122 variant: the top two bits of the 17th hex digit are 10.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 _KEY_IN_QUERY = re.compile(r"(^|&)code=[^&]*")  # keys stay out of the request log
 _JSON = [(b"content-type", b"application/json; charset=utf-8")]
 _NO_CONTENT: Headers = []
@@ -122,8 +126,9 @@ class HostApplication:
             await responder.error(400, str(exc))
         except ClientGone:
             return
-        except Exception as exc:  # a bug in the host itself: say so, keep serving
-            self.console.line(f"internal error while serving a request: {exc!r}", "error")
+        except Exception:  # a bug in the host itself: say so, keep serving
+            trace = traceback.format_exc().rstrip()
+            self.console.line(f"internal error while serving a request:\n{trace}", "error")
             if not responder.started:
                 await responder.error(500, "internal error in funcbind run; see its console")
         if self.verbose:
@@ -183,9 +188,12 @@ class HostApplication:
             "http",
         )
         metadata = {**query, **params} if query or params else None
-        result = await self.run(function, {function.trigger_name: request}, metadata)
+        invocation_id = new_invocation_id()
+        result = await self.run(function, {function.trigger_name: request}, metadata, invocation_id)
         if result is None:
-            await respond.error(500, f"function {function.name!r} timed out")
+            await respond.error(
+                500, f"function {function.name!r} timed out", invocation_id=invocation_id
+            )
             return
         if result.error is not None:
             await respond.error(
@@ -202,7 +210,7 @@ class HostApplication:
         invocation_id: str | None = None,
     ) -> Any:
         """Invoke a function and log its end; None when it ran past functionTimeout."""
-        invocation_id = invocation_id or str(uuid.uuid4())
+        invocation_id = invocation_id or new_invocation_id()
         started = time.perf_counter()
         if self.verbose:
             self.console.invocation(function.name, invocation_id, "executing", "dim")
@@ -363,6 +371,18 @@ class _Responder:
 # -- request pieces ---------------------------------------------------------------
 
 
+def new_invocation_id() -> str:
+    """A random (version 4) UUID as text.
+
+    From the ``random`` module rather than ``os.urandom``: an id needs to be unique, not
+    secret, and the system call releases the GIL, which under load (sync functions busy
+    in the thread pool) costs far more than the id itself.
+    """
+    digits = f"{_random_bits(128):032x}"
+    variant = _VARIANT[digits[16]]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
+
+
 def request_path(scope: Scope) -> str:
     """The path, percent-decoded as UTF-8; ``%2F`` stays encoded so it cannot split a segment."""
     raw: bytes | None = scope.get("raw_path")
@@ -403,7 +423,15 @@ def parse_query(query_string: bytes) -> dict[str, Datum]:
     if not query_string:
         return {}
     try:
-        pairs = parse_qsl(query_string.decode("utf-8"), errors="strict")
+        text = query_string.decode("utf-8")
+        if "%" in text or "+" in text:
+            pairs = parse_qsl(text, errors="strict")
+        else:  # nothing to decode: split by hand, as parse_qsl would
+            pairs = [
+                (name, value)
+                for name, _, value in (part.partition("=") for part in text.split("&"))
+                if value
+            ]
     except UnicodeDecodeError:
         raise BadRequest("the query string is not valid UTF-8 once percent-decoded") from None
     query: dict[str, Datum] = {}

@@ -14,20 +14,28 @@ import threading
 import traceback
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol
 
 from ..invocation_logs import FUNCTION_NAME_ATTR, INVOCATION_ID_ATTR
 
 if TYPE_CHECKING:
     from .app import HostedApp, HostedFunction
 
-__all__ = ["Console", "ConsoleLogHandler", "function_url", "timestamp"]
+__all__ = ["Console", "ConsoleLogHandler", "TextSink", "function_url", "timestamp"]
 
 _UTC = timezone.utc
 # Loggers whose records are the host's own, under a shorter name.
 _SOURCES = {"root": "app", "uvicorn": "server"}
 _RESET = "\x1b[0m"
 _STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "good": "\x1b[32m", "dim": "\x1b[2m"}
+
+
+class TextSink(Protocol):
+    """Where the console writes: a text stream (only ``write`` and ``flush`` are used)."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
 
 
 def timestamp(moment: float | None = None) -> str:
@@ -40,9 +48,9 @@ class Console:
     """Line-oriented output for the host; ``verbose`` adds requests and timings."""
 
     def __init__(
-        self, stream: TextIO | None = None, *, verbose: bool = False, color: bool | None = None
+        self, stream: TextSink | None = None, *, verbose: bool = False, color: bool | None = None
     ) -> None:
-        self.stream = stream if stream is not None else sys.stdout
+        self.stream: TextSink = stream if stream is not None else sys.stdout
         self.verbose = verbose
         if color is None:
             isatty = getattr(self.stream, "isatty", None)

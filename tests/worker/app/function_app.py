@@ -8,9 +8,30 @@ InvocationResponse the two runs are compared on.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import typing
 
 import azure.functions as func
+
+
+def _use_funcbind_registry() -> None:
+    """Plug funcbind's registry into the worker from the app (docs/compatibility.md).
+
+    The worker loaded its registry before importing this module and indexes the
+    functions after, so replacing the loaded one here is in time; replacing
+    ``get_binding_registry`` covers the worker's later reloads.
+    """
+    import funcbind
+
+    func.get_binding_registry = funcbind.get_binding_registry
+    meta = sys.modules.get("azure_functions_runtime.bindings.meta")
+    if meta is not None:
+        meta.BINDING_REGISTRY = funcbind.get_binding_registry()
+
+
+if os.environ.get("FUNCBIND_WORKER_REGISTRY") == "1":  # an app setting
+    _use_funcbind_registry()
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -108,7 +129,7 @@ def save_stream(req: func.HttpRequest, out: func.Out[func.InputStream]) -> func.
 @app.route(route="save-bytearray/{name}", methods=["POST"])
 @app.blob_output(arg_name="out", path="saved/{name}", connection=STORAGE)
 def save_bytearray(req: func.HttpRequest, out: func.Out[bytearray]) -> func.HttpResponse:
-    """A bytearray on a blob output; invoked by its own test, not from invocations.json."""
+    """A bytearray on a blob output (Out[bytearray] goes to the blob converter)."""
     out.set(bytearray(req.get_body()))
     return func.HttpResponse("saved")
 

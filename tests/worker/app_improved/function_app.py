@@ -43,6 +43,14 @@ def to_queue(req: func.HttpRequest, msg: func.Out[dict]) -> str:
     return "queued"
 
 
+@app.route(route="view/{name}", methods=["POST"])
+@app.blob_output(arg_name="out", path="saved/{name}", connection=STORAGE)
+def save_view(req: func.HttpRequest, out: func.Out[memoryview]) -> str:
+    """A memoryview on a blob output."""
+    out.set(memoryview(req.get_body()))
+    return "saved"
+
+
 @app.queue_trigger(arg_name="order", queue_name="orders", connection=STORAGE)
 @app.queue_output(arg_name="$return", queue_name="totals", connection=STORAGE)
 def total(order: dict) -> str:
@@ -55,4 +63,3 @@ def total(order: dict) -> str:
 def tick_dict(timer: dict, seen: func.Out[str]) -> None:
     """A timer trigger annotated dict: the TimerInfo JSON object."""
     seen.set(str(timer["IsPastDue"]))
-

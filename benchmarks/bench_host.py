@@ -7,10 +7,16 @@ warm-up, REQUESTS requests in ROUNDS rounds, CONCURRENCY at a time.  pytest-benc
 records the time of each round; ``extra_info`` holds ``requests_per_s`` (from the median
 round) and ``p99_ms`` (over every request) for the report.
 
-* ``bare ASGI``: an ASGI callable that answers "Hello, world!" and nothing else.
-* ``funcbind``: ``funcbind run examples --no-auth``, calling the HttpHello example
-  (a sync function.json function: route lookup, request Datum, HttpRequest, thread
-  pool call, response encoding).
+* ``bare ASGI``: an ASGI callable that answers "Hello, world!" and nothing else (the
+  same for both rows).
+* ``funcbind``: ``funcbind run examples --no-auth``, calling a hello example: route
+  lookup, request Datum, HttpRequest, the call, response encoding.  Row
+  ``function=sync`` calls HttpHello (a sync function: one hop to the thread pool and
+  back), ``function=async`` calls greet (a coroutine on the event loop).
+
+``extra_info`` also holds ``server_cpu_us_per_request`` (Linux): the server process's
+own CPU time per request, a figure that a busy machine disturbs much less than
+requests per second.
 """
 
 from __future__ import annotations
@@ -37,6 +43,12 @@ PER_ROUND = REQUESTS // ROUNDS
 CONCURRENCY = 32
 WARM_UP = 100
 GROUP = "host: hello requests/s"
+# The hello functions of examples/: HttpHello is a sync function.json function (it runs
+# in the thread pool), greet an async decorator function (it runs on the event loop).
+FUNCTIONS = {
+    "sync": ("/api/HttpHello?name=world", b"Hello, world!"),
+    "async": ("/api/greet/world", b"Hi, world!"),
+}
 IMPLEMENTATIONS = ("bare ASGI", "funcbind")
 
 # The bare app is served by the same helpers funcbind run uses: same socket, same config.
@@ -114,12 +126,27 @@ class Server:
             self.process.stdout.close()
 
 
-def start(impl: str) -> tuple[Server, str, bytes]:
-    """The server for ``impl``, the path to call and the body expected."""
+def start(impl: str) -> Server:
     if impl == "bare ASGI":
-        return Server([sys.executable, "-c", BARE_SERVER]), "/", b"Hello, world!"
+        return Server([sys.executable, "-c", BARE_SERVER])
     command = [sys.executable, "-m", "funcbind", "run", str(EXAMPLES), "--port", "0", "--no-auth"]
-    return Server(command), "/api/HttpHello?name=world", b"Hello, world!"
+    return Server(command)
+
+
+def target(impl: str, function: str) -> tuple[str, bytes]:
+    """The path to call and the body expected."""
+    if impl == "bare ASGI":
+        return "/", b"Hello, world!"
+    return FUNCTIONS[function]
+
+
+def server_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux), or None where unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def load(url: str, path: str, expected: bytes, count: int) -> list[float]:
@@ -160,31 +187,44 @@ def p99(latencies: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-@pytest.fixture
-def server(impl: str) -> Iterator[tuple[Server, str, bytes]]:
-    running, path, expected = start(impl)
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[str, Server]]:
+    started: dict[str, Server] = {}
     try:
-        asyncio.run(load(running.url, path, expected, WARM_UP))
-        yield running, path, expected
+        for impl in IMPLEMENTATIONS:
+            started[impl] = start(impl)
+            for function in FUNCTIONS:
+                path, expected = target(impl, function)
+                asyncio.run(load(started[impl].url, path, expected, WARM_UP))
+        yield started
     finally:
-        running.stop()
+        for running in started.values():
+            running.stop()
 
 
+@pytest.mark.parametrize("function", list(FUNCTIONS))
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 def test_hello_requests_per_second(
-    benchmark: Any, impl: str, server: tuple[Server, str, bytes]
+    benchmark: Any, impl: str, function: str, servers: dict[str, Server]
 ) -> None:
-    running, path, expected = server
+    running = servers[impl]
+    path, expected = target(impl, function)
     benchmark.group = GROUP
     latencies: list[float] = []
 
     def run_round() -> None:
         latencies.extend(asyncio.run(load(running.url, path, expected, PER_ROUND)))
 
+    cpu_before = server_cpu_seconds(running.process.pid)
     benchmark.pedantic(run_round, rounds=ROUNDS, iterations=1)
+    cpu_after = server_cpu_seconds(running.process.pid)
     assert len(latencies) == REQUESTS
     # The median round, not the mean: a noisy neighbour slows a round, not the server.
     benchmark.extra_info["requests_per_s"] = round(PER_ROUND / benchmark.stats.stats.median, 1)
     benchmark.extra_info["p99_ms"] = round(p99(latencies) * 1000, 2)
+    if cpu_before is not None and cpu_after is not None:
+        # The server's own CPU time per request: steadier than wall time on a shared machine.
+        cpu_us = (cpu_after - cpu_before) / REQUESTS * 1e6
+        benchmark.extra_info["server_cpu_us_per_request"] = round(cpu_us, 1)
     benchmark.extra_info["requests"] = REQUESTS
     benchmark.extra_info["concurrency"] = CONCURRENCY

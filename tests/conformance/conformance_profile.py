@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 # Generated cases per binding and direction, for each profile.  Each hypothesis example
 # is a batch of BATCH cases: the engine's own work per example is most of the cost of a
 # case, so batches run several times more cases in the same time.
-CASES = {"ci": 3000, "quick": 200, "worker": 400}
+CASES = {"ci": 2500, "quick": 200, "worker": 400}
 BATCH = 4
 PROFILE = os.environ.get("FUNCBIND_CONFORMANCE_PROFILE", "ci")
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -76,6 +77,8 @@ def same(stock: Outcome, candidate: Outcome) -> bool:
 
 
 def _equal(left: Any, right: Any) -> bool:
+    if isinstance(left, float) and isinstance(right, float) and math.isnan(left):
+        return math.isnan(right)  # a NaN (JSON bodies may hold one) is never == itself
     # datetimes: equal instants are not enough, the offset is observable too.
     if isinstance(left, datetime) and isinstance(right, datetime):
         return left == right and left.utcoffset() == right.utcoffset()

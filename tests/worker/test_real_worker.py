@@ -48,13 +48,16 @@ def _load_protos() -> Any:
             "tests with azure-functions-runtime and the generated protobuf classes"
         )
         if os.environ.get("FUNCBIND_REQUIRE_WORKER"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
+
+
+PROTOS = _load_protos()
 
 
 @pytest.fixture(scope="module")
 def protos() -> Any:
-    return _load_protos()
+    return PROTOS
 
 
 @pytest.fixture(scope="module")

@@ -315,6 +315,8 @@ def format_cookie_date(moment: datetime) -> str:
 
 def encode_http_output(value: Any) -> Datum | None:
     """Encode what a function returned or set for an ``http`` output binding."""
+    if type(value) is str:  # the commonest return; before the (slow) ABC check
+        return Datum(value, "string")
     if type(value) is _STOCK_RESPONSE or isinstance(value, azure_abc.HttpResponse):
         return encode_response(value)
     if isinstance(value, str):

@@ -363,22 +363,23 @@ def _download_error(
     path = f"{ref.container}/{ref.blob}"
     account = connection.describe()
     code = getattr(exc, "error_code", None)
+    code = getattr(code, "value", code)  # the SDK's StorageErrorCode enum, or a string
+    status = getattr(exc, "status_code", None)
     if isinstance(exc, azure_errors.ResourceNotFoundError):
         if code == "ContainerNotFound":
             what = f"container {ref.container!r} does not exist"
         else:
             what = f"blob {path!r} does not exist"
-        return DecodeError(f"{where}: {what} in {account} (connection {ref.connection!r})")
-    if isinstance(exc, azure_errors.ClientAuthenticationError):
+        return DecodeError(f"{where}: {what} in {account}")
+    if isinstance(exc, azure_errors.ClientAuthenticationError) or status in (401, 403):
         return DecodeError(
             f"{where}: {account} rejected the credentials while downloading blob {path!r} "
-            f"({code or getattr(exc, 'status_code', '')}); check connection setting "
-            f"{connection.setting!r}"
+            f"(HTTP {status} {code or ''}); check connection setting {connection.setting!r}"
         )
     if isinstance(exc, azure_errors.HttpResponseError):
         return DecodeError(
             f"{where}: downloading blob {path!r} from {account} failed with HTTP "
-            f"{getattr(exc, 'status_code', '?')} {code or ''}".rstrip()
+            f"{status} {code or ''}".rstrip()
         )
     detail = _SIG.sub(r"\1***", str(exc).splitlines()[0] if str(exc) else "")
     return DecodeError(

@@ -3,14 +3,15 @@
 :func:`load_hosted_app` does everything that happens once at start, in the order
 that matters: read ``host.json`` and ``local.settings.json``, put ``Values`` into the
 environment, only then import user code (through the function layer), compile every
-HTTP route, check each function's bindings against what this host can serve, and
-load or generate the keys.  A function that fails any step is recorded with its
-message; the others are served.
+HTTP route, compile each function's storage bindings (paths, connections) and its
+trigger (queue, blob pattern, schedule), and load or generate the keys.  A function
+that fails any step is recorded with its message; the others are served.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +34,12 @@ from .settings import (
 if TYPE_CHECKING:
     from ..function import FunctionPlan
     from ..registry import Registry
+    from .storage_bindings import StoragePlan
 
 __all__ = [
+    "HOST_ID_SETTING",
     "HTTP_OUTPUT",
     "HTTP_TRIGGER",
-    "SERVICE_BINDINGS",
     "HostedApp",
     "HostedFunction",
     "load_hosted_app",
@@ -46,30 +48,20 @@ __all__ = [
 HTTP_TRIGGER = "httpTrigger"
 HTTP_OUTPUT = "http"
 RETURN = "$return"
-
-# Binding types whose data lives in an outside service, and that service's name.  A
-# function using one runs only when the host has that service configured.  The trigger
-# itself is exempt when its payload comes with the call (admin invoke), except for
-# blobs: a blob trigger's payload is the blob, read from storage.
-SERVICE_BINDINGS: Mapping[str, str] = {
-    "blob": "storage",
-    "blobTrigger": "storage",
-    "queue": "storage",
-    "queueTrigger": "storage",
-    "table": "storage",
-}
-_PAYLOAD_FROM_SERVICE = frozenset({"blobTrigger"})
-# Bindings the host serves itself: the HTTP pair, and triggers whose payload arrives
-# with the call.
-_SERVED_HERE = frozenset({HTTP_TRIGGER, HTTP_OUTPUT})
+# The app setting the Functions host reads for its id (blob receipts and timer status
+# live under it).
+HOST_ID_SETTING = "AzureFunctionsWebHost__hostid"
 
 
 @dataclass
 class HostedFunction:
     """One function and everything the host decided about it at start.
 
-    ``route`` is set for HTTP-triggered functions.  ``problem`` says why the function
-    cannot run in this host (its calls answer 500 with that message).
+    ``route`` is set for HTTP-triggered functions.  ``storage`` holds its compiled
+    blob and queue bindings, ``trigger_config`` its compiled queue, blob or timer
+    trigger (``trigger_detail`` describes it for the function table).  ``problem``
+    says why the function cannot run in this host (its calls answer 500 with that
+    message).
     """
 
     name: str
@@ -82,6 +74,9 @@ class HostedFunction:
     response_binding: str | None = None
     problem: str | None = None
     disabled: bool = False
+    storage: StoragePlan | None = None
+    trigger_config: Any = None
+    trigger_detail: str | None = None
 
     @property
     def is_http(self) -> bool:
@@ -104,7 +99,7 @@ class HostedApp:
     router: Router = field(default_factory=lambda: Router(()))
     keys: KeyStore | None = None
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
-    services: frozenset[str] = frozenset()
+    host_id: str = "funcbind"
     kept_environment: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -125,15 +120,14 @@ def load_hosted_app(
     *,
     auth: bool = True,
     registry: Registry | None = None,
-    services: frozenset[str] = frozenset(),
     max_body_size: int | None = None,
     environ: dict[str, str] | None = None,
 ) -> HostedApp:
     """Load an app for serving; raise SettingsError only when the settings are unusable.
 
-    ``auth=False`` skips keys altogether (nothing is generated).  ``services`` names
-    the outside services this host has configured (for now none: storage comes with
-    the host's storage support).
+    ``auth=False`` skips keys altogether (nothing is generated).  ``environ`` receives
+    the app settings and is where connections and ``%Setting%`` are resolved (default:
+    the process environment).
     """
     root = Path(app_dir).resolve()
     if not root.is_dir():
@@ -142,8 +136,9 @@ def load_hosted_app(
     local_settings = load_local_settings(root)
     env = os.environ if environ is None else environ
     kept = apply_values(local_settings.values, env)
-    app = HostedApp(root, host_settings, local_settings, services=services, kept_environment=kept)
+    app = HostedApp(root, host_settings, local_settings, kept_environment=kept)
     app.max_body_size = _max_body_size(max_body_size, env)
+    app.host_id = _host_id(root, env)
     if not host_settings.found:
         app.notes.append("no host.json: using the defaults (route prefix 'api')")
 
@@ -158,7 +153,7 @@ def load_hosted_app(
         if not host_settings.allows(name):
             continue
         try:
-            hosted = _host_function(plan, host_settings, env, services)
+            hosted = _host_function(plan, host_settings, env)
         except RouteError as exc:
             app.errors[name] = f"function {name!r}: {exc.message}"
             continue
@@ -194,13 +189,26 @@ def _max_body_size(configured: int | None, env: Mapping[str, str]) -> int:
     return int(text)
 
 
+def _host_id(root: Path, env: Mapping[str, str]) -> str:
+    """The host id: the app setting, else one made from the app folder's name."""
+    text = env.get(HOST_ID_SETTING) or root.name
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:32].strip("-")
+    return cleaned or "funcbind"
+
+
 def _host_function(
-    plan: FunctionPlan, settings: HostSettings, env: Mapping[str, str], services: frozenset[str]
+    plan: FunctionPlan, settings: HostSettings, env: Mapping[str, str]
 ) -> HostedFunction:
+    from .storage_bindings import StorageConfigError, compile_storage
+
     trigger = plan.trigger
     disabled = plan.disabled or _truthy(env.get(f"AzureWebJobs.{plan.name}.Disabled"))
     hosted = HostedFunction(name=plan.name, plan=plan, trigger_type=trigger.type, disabled=disabled)
-    hosted.problem = _unserved_binding(plan, services)
+    try:
+        hosted.storage = compile_storage(plan, env, settings.queues.message_encoding)
+        _compile_trigger(hosted, env)
+    except StorageConfigError as exc:
+        hosted.problem = exc.message
     if trigger.type != HTTP_TRIGGER:
         return hosted
     properties = trigger.properties
@@ -244,26 +252,38 @@ def _truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() in ("1", "true")
 
 
-def _unserved_binding(plan: FunctionPlan, services: frozenset[str]) -> str | None:
-    """Why this host cannot run ``plan`` (a binding needing a missing service), or None."""
-    for binding in plan.bindings:
-        is_trigger = binding is plan.trigger or binding.name == plan.trigger.name
-        if binding.type in _SERVED_HERE:
-            continue
-        if is_trigger and binding.type not in _PAYLOAD_FROM_SERVICE:
-            continue  # the payload comes with the call
-        service = SERVICE_BINDINGS.get(binding.type)
-        if service is None:
-            return (
-                f"binding {binding.name!r} ({binding.type}) is not served by funcbind run, "
-                "which binds HTTP requests and responses and trigger payloads only"
-            )
-        if service not in services:
-            return (
-                f"{service} is not configured: binding {binding.name!r} ({binding.type}) needs "
-                f"an Azure Storage connection, and this host does not serve {service} bindings yet"
-            )
-    return None
+def _compile_trigger(hosted: HostedFunction, env: Mapping[str, str]) -> None:
+    """Compile a queue, blob or timer trigger (others run through the admin endpoint)."""
+    plan = hosted.plan
+    trigger = plan.trigger
+    kind = trigger.type
+    if kind == HTTP_TRIGGER:
+        return
+    if kind == "queueTrigger":
+        from .queue_trigger import compile_queue_trigger
+
+        queue_config = compile_queue_trigger(trigger, env)
+        hosted.trigger_config = queue_config
+        hosted.trigger_detail = f"queue {queue_config.queue}"
+    elif kind == "blobTrigger":
+        from ..deferred import deferred_bindings
+        from .blob_trigger import compile_blob_trigger
+
+        reference = trigger.name in deferred_bindings(plan)
+        blob_config = compile_blob_trigger(trigger, env, reference)
+        hosted.trigger_config = blob_config
+        hosted.trigger_detail = f"blobs {blob_config.pattern.text}"
+    elif kind == "timerTrigger":
+        from .timer_trigger import compile_timer_trigger
+
+        timer_config = compile_timer_trigger(trigger, env)
+        hosted.trigger_config = timer_config
+        hosted.trigger_detail = f"schedule {timer_config.schedule.text}" + (
+            ", run on startup" if timer_config.run_on_startup else ""
+        )
+    else:
+        # No listener for this kind of trigger: its payload comes with an admin call.
+        hosted.trigger_detail = "admin invoke only"
 
 
 def _report_route_clashes(app: HostedApp, routes: list[Route]) -> None:

@@ -20,6 +20,7 @@ from ..errors import DecodeError, FuncbindError
 
 __all__ = [
     "BODY_SIZE_SETTING",
+    "BlobSettings",
     "DEFAULT_MAX_BODY_SIZE",
     "HOST_JSON",
     "LOCAL_SETTINGS_JSON",
@@ -27,6 +28,7 @@ __all__ = [
     "HostSettings",
     "KeySettings",
     "LocalSettings",
+    "QueueSettings",
     "SettingsError",
     "apply_values",
     "load_host_settings",
@@ -46,6 +48,36 @@ class SettingsError(FuncbindError):
 
 
 @dataclass(frozen=True)
+class QueueSettings:
+    """``extensions.queues``: how queue triggers poll and retry, how messages are encoded.
+
+    The defaults are the Functions host's.  ``new_batch_threshold`` None means half
+    of ``batch_size``.
+    """
+
+    max_polling_interval: timedelta = timedelta(minutes=1)
+    visibility_timeout: timedelta = timedelta(0)
+    batch_size: int = 16
+    max_dequeue_count: int = 5
+    new_batch_threshold: int | None = None
+    message_encoding: str = "base64"
+
+    @property
+    def batch_threshold(self) -> int:
+        if self.new_batch_threshold is not None:
+            return self.new_batch_threshold
+        return self.batch_size // 2
+
+
+@dataclass(frozen=True)
+class BlobSettings:
+    """``extensions.blobs``: failures before a blob is poison, and concurrent invocations."""
+
+    poison_blob_threshold: int = 5
+    max_degree_of_parallelism: int = 8
+
+
+@dataclass(frozen=True)
 class HostSettings:
     """What the host takes from ``host.json``.
 
@@ -57,6 +89,8 @@ class HostSettings:
     route_prefix: str = DEFAULT_ROUTE_PREFIX
     functions: tuple[str, ...] | None = None
     function_timeout: timedelta | None = None
+    queues: QueueSettings = field(default_factory=QueueSettings)
+    blobs: BlobSettings = field(default_factory=BlobSettings)
     found: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -168,7 +202,8 @@ def load_host_settings(app_dir: Path) -> HostSettings:
             f'{path}: expected "version": "2.0" (the Functions v2+ schema), got '
             f"{'nothing' if version is None else repr(version)}"
         )
-    http = _section(_section(data, "extensions", path), "http", path)
+    extensions = _section(data, "extensions", path)
+    http = _section(extensions, "http", path)
     prefix = _get(http, "routePrefix")
     if prefix is None:
         prefix = DEFAULT_ROUTE_PREFIX
@@ -188,6 +223,8 @@ def load_host_settings(app_dir: Path) -> HostSettings:
         route_prefix=prefix.strip("/"),
         functions=None if functions is None else tuple(functions),
         function_timeout=_timeout(_get(data, "functionTimeout"), path),
+        queues=_queue_settings(_section(extensions, "queues", path), path),
+        blobs=_blob_settings(_section(extensions, "blobs", path), path),
         found=True,
         raw=data,
     )
@@ -208,6 +245,94 @@ def _timeout(value: Any, path: Path) -> timedelta | None:
         raise SettingsError(
             f'{path}: expected a positive functionTimeout (or "-1" for none), got {value!r}'
         )
+    return span
+
+
+def _queue_settings(section: Mapping[str, Any], path: Path) -> QueueSettings:
+    defaults = QueueSettings()
+    where = "extensions.queues"
+    encoding = _get(section, "messageEncoding")
+    if encoding is None:
+        encoding = defaults.message_encoding
+    elif not isinstance(encoding, str) or encoding.lower() not in ("base64", "none"):
+        raise SettingsError(
+            f'{path}: expected {where}.messageEncoding "base64" or "none", got {encoding!r}'
+        )
+    batch_size = _whole(section, "batchSize", defaults.batch_size, 1, 32, where, path)
+    threshold = _get(section, "newBatchThreshold")
+    return QueueSettings(
+        max_polling_interval=_span(
+            section, "maxPollingInterval", defaults.max_polling_interval, where, path, millis=True
+        ),
+        visibility_timeout=_span(
+            section, "visibilityTimeout", defaults.visibility_timeout, where, path
+        ),
+        batch_size=batch_size,
+        max_dequeue_count=_whole(
+            section, "maxDequeueCount", defaults.max_dequeue_count, 1, 10_000, where, path
+        ),
+        new_batch_threshold=None
+        if threshold is None
+        else _whole(section, "newBatchThreshold", 0, 0, 10_000, where, path),
+        message_encoding=encoding.lower(),
+    )
+
+
+def _blob_settings(section: Mapping[str, Any], path: Path) -> BlobSettings:
+    defaults = BlobSettings()
+    where = "extensions.blobs"
+    return BlobSettings(
+        poison_blob_threshold=_whole(
+            section, "poisonBlobThreshold", defaults.poison_blob_threshold, 1, 10_000, where, path
+        ),
+        max_degree_of_parallelism=_whole(
+            section,
+            "maxDegreeOfParallelism",
+            defaults.max_degree_of_parallelism,
+            1,
+            1_000,
+            where,
+            path,
+        ),
+    )
+
+
+def _whole(
+    section: Mapping[str, Any], name: str, default: int, low: int, high: int, where: str, path: Path
+) -> int:
+    value = _get(section, name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SettingsError(
+            f"{path}: expected {where}.{name} as a whole number {low}..{high}, got {_kind(value)}"
+        )
+    return value
+
+
+def _span(
+    section: Mapping[str, Any],
+    name: str,
+    default: timedelta,
+    where: str,
+    path: Path,
+    *,
+    millis: bool = False,
+) -> timedelta:
+    """A TimeSpan setting ("hh:mm:ss"); a bare number is milliseconds where the host allows."""
+    value = _get(section, name)
+    if value is None:
+        return default
+    if millis and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return timedelta(milliseconds=value)
+    if not isinstance(value, str):
+        raise SettingsError(f'{path}: expected {where}.{name} as "hh:mm:ss", got {_kind(value)}')
+    try:
+        span = parse_timespan(value)
+    except DecodeError as exc:
+        raise SettingsError(f"{path}: {where}.{name}: {exc.message}") from None
+    if span < timedelta(0):
+        raise SettingsError(f"{path}: expected {where}.{name} not to be negative, got {value!r}")
     return span
 
 

@@ -61,8 +61,11 @@ _SERVICE_URI_SUFFIXES: Mapping[Service, tuple[str, ...]] = {
     "queue": ("__queueServiceUri", "__serviceUri"),
 }
 # The SDK fetches this much of a blob in its first request, and this much per later
-# request: a downloader handed to a function holds at most one chunk in memory.
-DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
+# request.  The sync SDK briefly needs about ten times a chunk while reading one (it
+# builds a list sized by the response's Content-Length, 8 bytes per byte of content),
+# so 1 MiB keeps a streamed download near 10 MiB whatever the blob size; the SDK's own
+# defaults (32 MiB first, then 4 MiB) peak near 290 MiB.
+DEFAULT_CHUNK_SIZE = 1024 * 1024
 DEFAULT_DERIVED_CACHE_SIZE = 128
 _RESOLVED_CACHE_LIMIT = 256
 
@@ -188,7 +191,10 @@ def _from_connection_string(
         parts[key.strip().lower()] = item.strip()
     if parts.get("usedevelopmentstorage", "").lower() == "true":
         return _development_storage(name, service, settings)
-    if "accountname" not in parts and _ENDPOINT_KEYS[service] not in parts:
+    endpoint = parts.get(_ENDPOINT_KEYS[service])
+    if endpoint is not None:
+        _check_url(endpoint, name, f"{_ENDPOINT_KEYS[service][:-8].title()}Endpoint")
+    if not parts.get("accountname") and endpoint is None:
         raise ConnectionSettingError(
             f"connection setting {name!r} is malformed: expected AccountName (with "
             f"AccountKey or SharedAccessSignature) or a {_ENDPOINT_KEYS[service][:-8].title()}"
@@ -243,11 +249,12 @@ def _from_identity_settings(
     )
 
 
-def _check_url(url: str, setting: str) -> None:
+def _check_url(url: str, setting: str, field: str = "") -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
+        what = f"{field} to be an http(s) URL" if field else "an http(s) URL"
         raise ConnectionSettingError(
-            f"setting {setting!r} is malformed: expected an http(s) URL such as "
+            f"setting {setting!r} is malformed: expected {what} such as "
             f"'https://<account>.blob.core.windows.net', got {url!r}"
         )
 

@@ -1,0 +1,420 @@
+"""Blob triggers: new and changed blobs under a path pattern, each version run once.
+
+The listener lists the container (from the pattern's fixed prefix) and invokes the
+function for every matching blob whose ETag it has not completed.  A receipt per
+(function, blob, ETag) in container ``azure-webjobs-hosts``
+(``blobreceipts/{hostId}/{functionId}/{etag}/BlockBlob/{container}/{blob}``, as the
+host names them) remembers completed versions across restarts, and counts failures:
+a failed version is retried after ``extensions.queues.visibilityTimeout``, and after
+``extensions.blobs.poisonBlobThreshold`` (5) failures a note ``{FunctionId,
+BlobType, ContainerName, BlobName, ETag}`` goes to queue
+``webjobs-blobtrigger-poison`` and the version is not tried again.  Scans back off
+like queue polls, up to ``maxPollingInterval`` but never more than 10 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..datum import Datum
+from ..storage.connections import StorageClients, StorageConnection
+from ..storage.references import blob_reference
+from . import storage_io
+from .expressions import BindingData, BlobPathPattern, TemplateError, substitute_app_settings
+from .listeners import Backoff, StorageTrouble, pause, storage_call
+from .storage_bindings import StorageConfigError, binding_connection, create_queue
+
+if TYPE_CHECKING:
+    from ..registry import BindingSpec
+    from .app import HostedApp, HostedFunction
+    from .console import Console
+    from .runner import Runner
+
+__all__ = [
+    "HOSTS_CONTAINER",
+    "POISON_QUEUE",
+    "BlobListener",
+    "BlobTriggerConfig",
+    "blob_metadata",
+    "compile_blob_trigger",
+    "function_id",
+    "run_for_blob",
+]
+
+HOSTS_CONTAINER = "azure-webjobs-hosts"
+POISON_QUEUE = "webjobs-blobtrigger-poison"
+MAX_SCAN_INTERVAL = 10.0
+MIN_SCAN_INTERVAL = 0.1
+
+
+@dataclass(frozen=True)
+class BlobTriggerConfig:
+    pattern: BlobPathPattern
+    setting: str
+    connection: StorageConnection
+    as_string: bool = False
+    reference: bool = False
+
+
+def compile_blob_trigger(
+    binding: BindingSpec, settings: Mapping[str, str], reference: bool
+) -> BlobTriggerConfig:
+    where = f"binding {binding.name!r} (blobTrigger)"
+    raw = binding.properties.get("path")
+    if not isinstance(raw, str) or not raw.strip():
+        raise StorageConfigError(f"{where}: expected 'path' such as 'container/{{name}}', got {raw!r}")
+    try:
+        pattern = BlobPathPattern(substitute_app_settings(raw.strip(), settings, where), where)
+    except TemplateError as exc:
+        raise StorageConfigError(exc.message) from None
+    if not storage_io.valid_container_name(pattern.container):
+        raise StorageConfigError(
+            f"{where}: expected a container name of 3-63 lowercase letters, digits and dashes, "
+            f"got {pattern.container!r}"
+        )
+    setting, connection = binding_connection(binding, "blob", settings)
+    return BlobTriggerConfig(
+        pattern, setting, connection, binding.data_type == "string", reference
+    )
+
+
+def function_id(function_name: str) -> str:
+    return f"Host.Functions.{function_name}"
+
+
+def _etag(value: str) -> str:
+    return value.strip('"')
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def blob_metadata(
+    config: BlobTriggerConfig, name: str, properties: Any, uri: str, captures: Mapping[str, str]
+) -> dict[str, Datum]:
+    """The trigger metadata of a blob, in the host's wire shapes (WIRE.md §5)."""
+    content = properties.content_settings
+    described = {
+        "BlobType": "BlockBlob",
+        "ContentLength": properties.size,
+        "Length": properties.size,
+        "ContentType": content.content_type if content is not None else None,
+        "ContentEncoding": content.content_encoding if content is not None else None,
+        "ContentLanguage": content.content_language if content is not None else None,
+        "ContentDisposition": content.content_disposition if content is not None else None,
+        "CacheControl": content.cache_control if content is not None else None,
+        "ETag": properties.etag,
+        "LastModified": _iso(properties.last_modified),
+        "CreatedOn": _iso(properties.creation_time),
+        "Created": _iso(properties.creation_time),
+        "Metadata": dict(properties.metadata or {}),
+    }
+    metadata = {
+        "BlobTrigger": Datum(f"{config.pattern.container}/{name}", "string"),
+        "Uri": Datum(uri, "string"),
+        "Properties": Datum(json.dumps(described), "json"),
+        "Metadata": Datum(json.dumps(dict(properties.metadata or {})), "json"),
+    }
+    for key, value in captures.items():
+        metadata[key] = Datum(value, "string")
+    return metadata
+
+
+async def run_for_blob(
+    runner: Runner,
+    function: HostedFunction,
+    name: str,
+    invocation_id: str,
+    *,
+    etag: str | None = None,
+) -> Any:
+    """Read one blob (that version, with ``etag``) and run the function on it.
+
+    Returns the invocation result, or None when the blob no longer exists (or has
+    changed since it was listed).  Storage failures raise StorageUnavailable/OperationError.
+    """
+    from azure.core.exceptions import ResourceModifiedError
+
+    config: BlobTriggerConfig = function.trigger_config
+    captures = config.pattern.match(name)
+    if captures is None:
+        raise StorageConfigError(
+            f"blob {config.pattern.container}/{name} does not match the trigger path "
+            f"{config.pattern.text!r}"
+        )
+    clients = runner.clients
+    client = clients.blob_client(config.connection, config.pattern.container, name, asynchronous=True)
+    endpoint = storage_io.endpoint_of(clients, config.connection)
+    doing = f"reading blob {config.pattern.container}/{name}"
+    if config.reference:
+        properties = await storage_io.guarded(
+            lambda: client.get_blob_properties(**storage_io.CALL_OPTIONS),
+            doing,
+            config.connection,
+            endpoint,
+        )
+        payload = blob_reference(config.setting, config.pattern.container, name)
+    else:
+        try:
+            found = await storage_io.download_into_buffer(client, etag=etag)
+        except ResourceModifiedError:
+            return None
+        except Exception as exc:
+            raise storage_io.storage_error(exc, doing, config.connection, endpoint) from exc
+        if found is None:
+            return None
+        buffer, properties = found
+        payload = Datum(buffer, "bytes")
+        if config.as_string:
+            payload = Datum(buffer.decode("utf-8", "replace"), "string")
+    metadata = blob_metadata(config, name, properties, client.url, captures)
+    metadata["sys"] = Datum(json.dumps({"MethodName": function.name}), "json")
+    data = BindingData(metadata, trusted=captures, function_name=function.name)
+    return await runner.run(
+        function, {function.trigger_name: payload}, metadata, invocation_id, data=data
+    )
+
+
+@dataclass
+class _Receipt:
+    completed: bool = False
+    failures: int = 0
+    retry_at: float = 0.0
+
+
+@dataclass
+class _Receipts:
+    """Completed and failing blob versions of one function, mirrored in blob receipts."""
+
+    clients: StorageClients
+    connection: StorageConnection
+    host_id: str
+    function_name: str
+    container: str
+    known: dict[tuple[str, str], _Receipt] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        return f"blobreceipts/{self.host_id}/{function_id(self.function_name)}/"
+
+    def _client(self) -> Any:
+        return self.clients.container_client(self.connection, HOSTS_CONTAINER, asynchronous=True)
+
+    async def load(self) -> None:
+        """Read every receipt of this function (once, at start)."""
+        found: dict[tuple[str, str], _Receipt] = {}
+        client = self._client()
+        try:
+            async for item in client.list_blobs(
+                name_starts_with=self.prefix, include=["metadata"], **storage_io.CALL_OPTIONS
+            ):
+                parts = item.name[len(self.prefix) :].split("/", 3)
+                if len(parts) != 4 or parts[2] != self.container:
+                    continue
+                metadata = item.metadata or {}
+                found[(parts[3], parts[0])] = _Receipt(
+                    completed=metadata.get("Completed") == "true",
+                    failures=int(metadata.get("FailureCount", "0") or 0),
+                )
+        except Exception as exc:
+            if not storage_io.is_not_found(exc, "ContainerNotFound"):
+                raise
+        self.known = found
+
+    def get(self, name: str, etag: str) -> _Receipt:
+        return self.known.setdefault((name, _etag(etag)), _Receipt())
+
+    async def save(self, name: str, etag: str, receipt: _Receipt) -> None:
+        path = f"{self.prefix}{_etag(etag)}/BlockBlob/{self.container}/{name}"
+        client = self.clients.blob_client(self.connection, HOSTS_CONTAINER, path, asynchronous=True)
+        metadata = {"FailureCount": str(receipt.failures)}
+        if receipt.completed:
+            metadata["Completed"] = "true"
+
+        async def write() -> None:
+            await client.upload_blob(
+                b"", overwrite=True, metadata=metadata, **storage_io.CALL_OPTIONS
+            )
+
+        try:
+            await write()
+        except Exception as exc:
+            if not storage_io.is_not_found(exc, "ContainerNotFound"):
+                raise
+            container = self._client()
+            try:
+                await container.create_container(**storage_io.CALL_OPTIONS)
+            except Exception as create_exc:
+                from azure.core.exceptions import ResourceExistsError
+
+                if not isinstance(create_exc, ResourceExistsError):
+                    raise
+            await write()
+
+
+class BlobListener:
+    """Scans one function's container and runs the function for each new blob version."""
+
+    def __init__(
+        self, app: HostedApp, function: HostedFunction, runner: Runner, console: Console
+    ) -> None:
+        self.function = function
+        self.config: BlobTriggerConfig = function.trigger_config
+        self.runner = runner
+        self.console = console
+        self.host_id = app.host_id
+        self.threshold = app.host_settings.blobs.poison_blob_threshold
+        self.message_encoding = app.host_settings.queues.message_encoding
+        self.retry_delay = app.host_settings.queues.visibility_timeout.total_seconds()
+        self.parallel = asyncio.Semaphore(app.host_settings.blobs.max_degree_of_parallelism)
+        most = app.host_settings.queues.max_polling_interval.total_seconds()
+        self.scan_interval = max(0.001, min(most, MAX_SCAN_INTERVAL))
+        self.who = f"{function.name} (blobs {self.config.pattern.text!r})"
+        self._endpoint = ""
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        config = self.config
+        clients = self.runner.clients
+        self._endpoint = storage_io.endpoint_of(clients, config.connection)
+        receipts = _Receipts(
+            clients, config.connection, self.host_id, self.function.name, config.pattern.container
+        )
+        trouble = StorageTrouble(self.console, self.who)
+        wrap = self._wrap("reading the blob receipts of")
+        while not stopping.is_set():
+            ok, _ = await storage_call(receipts.load, trouble, stopping, wrap)
+            if ok:
+                break
+        scans = Backoff(min(MIN_SCAN_INTERVAL, self.scan_interval), self.scan_interval)
+        container = clients.container_client(
+            config.connection, config.pattern.container, asynchronous=True
+        )
+        while not stopping.is_set():
+            ok, found = await storage_call(
+                lambda: self._scan(container, receipts), trouble, stopping, self._wrap("listing")
+            )
+            if not ok:
+                continue
+            if not found:
+                if await pause(stopping, scans.next()):
+                    return
+                continue
+            scans.reset()
+            await asyncio.gather(*(self._process(receipts, item) for item in found))
+
+    def _wrap(self, doing: str) -> Any:
+        def wrap(exc: BaseException) -> BaseException:
+            return storage_io.storage_error(
+                exc,
+                f"{doing} container {self.config.pattern.container!r}",
+                self.config.connection,
+                self._endpoint,
+            )
+
+        return wrap
+
+    async def _scan(self, container: Any, receipts: _Receipts) -> list[Any]:
+        pattern = self.config.pattern
+        now = time.monotonic()
+        found = []
+        try:
+            async for item in container.list_blobs(
+                name_starts_with=pattern.prefix or None, **storage_io.CALL_OPTIONS
+            ):
+                if pattern.match(item.name) is None:
+                    continue
+                receipt = receipts.get(item.name, item.etag)
+                if receipt.completed or receipt.retry_at > now:
+                    continue
+                found.append(item)
+        except Exception as exc:
+            if storage_io.is_not_found(exc, "ContainerNotFound"):
+                return []  # nothing to trigger on until the container exists
+            raise
+        return found
+
+    async def _process(self, receipts: _Receipts, item: Any) -> None:
+        from .asgi import new_invocation_id
+
+        async with self.parallel:
+            try:
+                result = await run_for_blob(
+                    self.runner, self.function, item.name, new_invocation_id(), etag=item.etag
+                )
+            except Exception as exc:
+                # Storage failed before the call: the next scan tries again.
+                message = getattr(exc, "message", None) or repr(exc)
+                self.console.line(f"{self.who}: {message}", "warning")
+                receipts.get(item.name, item.etag).retry_at = time.monotonic() + 1.0
+                return
+            if result is None:
+                return  # deleted or changed since listed: the next scan sees the new state
+            receipt = receipts.get(item.name, item.etag)
+            if result.error is None:
+                receipt.completed = True
+            else:
+                receipt.failures += 1
+                receipt.retry_at = time.monotonic() + self.retry_delay
+                if receipt.failures >= self.threshold:
+                    if not await self._poison(item):
+                        receipt.failures -= 1
+                        return
+                    receipt.completed = True
+            try:
+                await receipts.save(item.name, item.etag, receipt)
+            except Exception as exc:
+                error = storage_io.storage_error(
+                    exc, "writing a blob receipt", self.config.connection, self._endpoint
+                )
+                self.console.line(
+                    f"{self.who}: {error.message}; after a restart this blob version may run "
+                    "again",
+                    "warning",
+                )
+
+    async def _poison(self, item: Any) -> bool:
+        """Send the poison note; False (and a warning) when it cannot be sent."""
+        note = {
+            "FunctionId": function_id(self.function.name),
+            "BlobType": "BlockBlob",
+            "ContainerName": self.config.pattern.container,
+            "BlobName": item.name,
+            "ETag": item.etag,
+        }
+        encoding = self.message_encoding
+        clients = self.runner.clients
+        try:
+            connection = clients.connection(self.config.setting, "queue")
+            queue = clients.queue_client(connection, POISON_QUEUE, asynchronous=True)
+            await _send_note(queue, storage_io.encode_message(json.dumps(note), encoding))
+        except Exception as exc:
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            self.console.line(
+                f"{self.who}: cannot write the poison note for {item.name}: {message}; it "
+                "will be tried again",
+                "warning",
+            )
+            return False
+        self.console.line(
+            f"{self.who}: blob {self.config.pattern.container}/{item.name} failed "
+            f"{self.threshold} times; poison note sent to queue {POISON_QUEUE!r}",
+            "error",
+        )
+        return True
+
+
+async def _send_note(queue: Any, text: str) -> None:
+    try:
+        await queue.send_message(text, **storage_io.CALL_OPTIONS)
+    except Exception as exc:
+        if not storage_io.is_not_found(exc, "QueueNotFound"):
+            raise
+        await create_queue(queue)
+        await queue.send_message(text, **storage_io.CALL_OPTIONS)

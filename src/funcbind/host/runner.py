@@ -1,0 +1,130 @@
+"""Running one invocation in the host: storage inputs, the call, storage outputs, the log.
+
+Every trigger goes through :meth:`Runner.run`: HTTP requests, admin calls, and the
+queue, blob and timer listeners.  Blob inputs are fetched before the call; outputs
+(blobs, queue messages) are written only when the function succeeded, so a failed
+invocation changes nothing in storage.  A failure at any step is a failed
+:class:`~funcbind.invoke.InvocationResult` (stage ``decode`` for inputs, ``encode``
+for outputs), never an exception: the caller decides about retries and answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import FuncbindError
+from .console import Console
+from .expressions import BindingData
+
+if TYPE_CHECKING:
+    from ..storage.connections import StorageClients
+    from .app import HostedFunction
+
+__all__ = ["Runner"]
+
+Invoke = Callable[..., Awaitable[Any]]
+
+
+class Runner:
+    """Runs invocations for one host: the storage clients and the console are its own."""
+
+    def __init__(self, console: Console, invoke: Invoke, timeout: float | None) -> None:
+        self.console = console
+        self.invoke = invoke
+        self.timeout = timeout
+        self._clients: StorageClients | None = None
+
+    @property
+    def clients(self) -> StorageClients:
+        """The host's storage clients, created on first use and shared with SDK bindings."""
+        if self._clients is None:
+            from ..storage.connections import StorageClients, set_default_clients
+
+            self._clients = StorageClients()
+            # Parameters annotated with SDK types get their clients from the same cache,
+            # so closing it at shutdown closes theirs too.
+            set_default_clients(self._clients)
+        return self._clients
+
+    async def close(self) -> None:
+        if self._clients is not None:
+            await self._clients.aclose()
+
+    async def run(
+        self,
+        function: HostedFunction,
+        inputs: Mapping[str, Any],
+        metadata: Mapping[str, Any] | None,
+        invocation_id: str,
+        *,
+        data: BindingData | None = None,
+        retry_context: Any = None,
+    ) -> Any:
+        """Invoke with storage around the call; None when it ran past functionTimeout.
+
+        ``data`` holds the values for binding expressions; by default the trigger
+        metadata.
+        """
+        started = time.perf_counter()
+        verbose = self.console.verbose
+        if verbose:
+            self.console.invocation(function.name, invocation_id, "executing", "dim")
+        storage = function.storage
+        if storage is not None and data is None and storage.needs_binding_data:
+            data = BindingData(metadata, function_name=function.name)
+        if storage is not None and storage.inputs:
+            try:
+                fetched = await storage.fetch_inputs(self.clients, data)
+            except FuncbindError as exc:
+                return self._failed(function, invocation_id, started, "decode", exc)
+            inputs = {**inputs, **fetched}
+        call = self.invoke(
+            function.plan,
+            inputs,
+            trigger_metadata=metadata,
+            invocation_id=invocation_id,
+            retry_context=retry_context,
+        )
+        if self.timeout is None:
+            result = await call
+        else:
+            try:
+                result = await asyncio.wait_for(call, self.timeout)
+            except asyncio.TimeoutError:
+                self.console.invocation(
+                    function.name,
+                    invocation_id,
+                    f"timed out after {self.timeout:g} s (host.json functionTimeout)",
+                    "error",
+                )
+                return None
+        if result.error is None and storage is not None and storage.outputs:
+            try:
+                await storage.write_outputs(self.clients, result, data)
+            except FuncbindError as exc:
+                result.failed("encode", exc.at(function=function.name))
+        self.console.invocation_done(
+            function.name, invocation_id, time.perf_counter() - started, result.error
+        )
+        return result
+
+    def _failed(
+        self,
+        function: HostedFunction,
+        invocation_id: str,
+        started: float,
+        stage: str,
+        error: FuncbindError,
+    ) -> Any:
+        from ..invoke import InvocationResult
+
+        result = InvocationResult(invocation_id, function.name)
+        result.open = False
+        result.failed(stage, error.at(function=function.name))  # type: ignore[arg-type]
+        self.console.invocation_done(
+            function.name, invocation_id, time.perf_counter() - started, result.error
+        )
+        return result

@@ -3,13 +3,15 @@
 Not a pair of timed calls like the other suites: each side is a real server in its
 own process (uvicorn with the settings ``funcbind run`` uses, on loopback) driven by
 the same bounded load from a small asyncio HTTP/1.1 client in this process: after a
-warm-up, REQUESTS requests in ROUNDS rounds, CONCURRENCY at a time.  pytest-benchmark
-records the time of each round; ``extra_info`` holds ``requests_per_s`` (from the median
-round) and ``p99_ms`` (over every request) for the report.
+warm-up, a number of requests in rounds, CONCURRENCY at a time (sized by the
+``bench_mode`` fixture: LOADS).  pytest-benchmark records the time of each round;
+``extra_info`` holds ``requests_per_s`` (from the median round) and ``p99_ms`` (over
+every request) for the report.
 
 * ``bare ASGI``: an ASGI callable that answers "Hello, world!" and nothing else (the
   same for both rows).
-* ``funcbind``: ``funcbind run examples --no-auth``, calling a hello example: route
+* ``funcbind``: ``funcbind run examples --no-auth --no-azurite``, calling a hello
+  example (the storage examples stay idle; no Azurite is started for them): route
   lookup, request Datum, HttpRequest, the call, response encoding.  Row
   ``function=sync`` calls HttpHello (a sync function: one hop to the thread pool and
   back), ``function=async`` calls greet (a coroutine on the event loop).
@@ -30,6 +32,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +40,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-REQUESTS = 2000
-ROUNDS = 8
-PER_ROUND = REQUESTS // ROUNDS
 CONCURRENCY = 32
-WARM_UP = 100
+
+
+@dataclass(frozen=True)
+class Load:
+    requests: int
+    rounds: int
+    warm_up: int
+
+    @property
+    def per_round(self) -> int:
+        return self.requests // self.rounds
+
+
+# Short mode (the test command) keeps the whole file well under 20 s; full mode gives
+# steadier figures.
+LOADS = {"short": Load(400, 4, 50), "full": Load(2000, 8, 100)}
 GROUP = "host: hello requests/s"
 # The hello functions of examples/: HttpHello is a sync function.json function (it runs
 # in the thread pool), greet an async decorator function (it runs on the event loop).
@@ -129,7 +144,17 @@ class Server:
 def start(impl: str) -> Server:
     if impl == "bare ASGI":
         return Server([sys.executable, "-c", BARE_SERVER])
-    command = [sys.executable, "-m", "funcbind", "run", str(EXAMPLES), "--port", "0", "--no-auth"]
+    command = [
+        sys.executable,
+        "-m",
+        "funcbind",
+        "run",
+        str(EXAMPLES),
+        "--port",
+        "0",
+        "--no-auth",
+        "--no-azurite",
+    ]
     return Server(command)
 
 
@@ -188,14 +213,19 @@ def p99(latencies: list[float]) -> float:
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[dict[str, Server]]:
+def sizes(bench_mode: str) -> Load:
+    return LOADS.get(bench_mode, LOADS["full"])
+
+
+@pytest.fixture(scope="module")
+def servers(sizes: Load) -> Iterator[dict[str, Server]]:
     started: dict[str, Server] = {}
     try:
         for impl in IMPLEMENTATIONS:
             started[impl] = start(impl)
             for function in FUNCTIONS:
                 path, expected = target(impl, function)
-                asyncio.run(load(started[impl].url, path, expected, WARM_UP))
+                asyncio.run(load(started[impl].url, path, expected, sizes.warm_up))
         yield started
     finally:
         for running in started.values():
@@ -205,7 +235,7 @@ def servers() -> Iterator[dict[str, Server]]:
 @pytest.mark.parametrize("function", list(FUNCTIONS))
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 def test_hello_requests_per_second(
-    benchmark: Any, impl: str, function: str, servers: dict[str, Server]
+    benchmark: Any, impl: str, function: str, servers: dict[str, Server], sizes: Load
 ) -> None:
     running = servers[impl]
     path, expected = target(impl, function)
@@ -213,18 +243,21 @@ def test_hello_requests_per_second(
     latencies: list[float] = []
 
     def run_round() -> None:
-        latencies.extend(asyncio.run(load(running.url, path, expected, PER_ROUND)))
+        latencies.extend(asyncio.run(load(running.url, path, expected, sizes.per_round)))
 
+    requests = sizes.per_round * sizes.rounds
     cpu_before = server_cpu_seconds(running.process.pid)
-    benchmark.pedantic(run_round, rounds=ROUNDS, iterations=1)
+    benchmark.pedantic(run_round, rounds=sizes.rounds, iterations=1)
     cpu_after = server_cpu_seconds(running.process.pid)
-    assert len(latencies) == REQUESTS
+    assert len(latencies) == requests
     # The median round, not the mean: a noisy neighbour slows a round, not the server.
-    benchmark.extra_info["requests_per_s"] = round(PER_ROUND / benchmark.stats.stats.median, 1)
+    benchmark.extra_info["requests_per_s"] = round(
+        sizes.per_round / benchmark.stats.stats.median, 1
+    )
     benchmark.extra_info["p99_ms"] = round(p99(latencies) * 1000, 2)
     if cpu_before is not None and cpu_after is not None:
         # The server's own CPU time per request: steadier than wall time on a shared machine.
-        cpu_us = (cpu_after - cpu_before) / REQUESTS * 1e6
+        cpu_us = (cpu_after - cpu_before) / requests * 1e6
         benchmark.extra_info["server_cpu_us_per_request"] = round(cpu_us, 1)
-    benchmark.extra_info["requests"] = REQUESTS
+    benchmark.extra_info["requests"] = requests
     benchmark.extra_info["concurrency"] = CONCURRENCY

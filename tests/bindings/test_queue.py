@@ -112,7 +112,8 @@ def test_builtin_modules_list_queue() -> None:
 def test_registration(registry: Registry) -> None:
     trigger, output = registry.get("queueTrigger"), registry.get("queue")
     assert trigger is not None and trigger.trigger and trigger.directions == {"in"}
-    assert output is not None and not output.trigger and output.directions == {"out"}
+    # "in" serves QueueClient parameters (funcbind.bindings.storage_sdk).
+    assert output is not None and not output.trigger and output.directions == {"in", "out"}
     assert not output.implicit_output
 
 

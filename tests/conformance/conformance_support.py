@@ -9,8 +9,8 @@ generic binding, see ``generic_oracle.py``) and through ``funcbind.get_binding_r
 the worker facade.
 
 What is compared is what a function (or the host) can observe: for a decoded model,
-every public attribute and the result of every public method, each probed on a fresh
-decode so that reads do not interfere (``PLANS``); for an encoded value, the TypedData
+every public attribute and the result of every public method (``PLANS``; a probe that
+reads or moves a stream gets a decode of its own); for an encoded value, the TypedData
 the worker would put on the wire (``wire_form``).  Each probe's result is an
 :class:`Outcome`: a value, or an exception.
 """
@@ -22,8 +22,8 @@ import io
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -111,7 +111,6 @@ class Case:
     differences: frozenset[str] = frozenset()
     why: str = ""
     direction: str = "in"
-    built: Callable[[], Any] | None = field(default=None, repr=False)  # generated cases
 
     def datum(self) -> Any:
         return datum_from_spec(self.data)
@@ -122,7 +121,7 @@ class Case:
         return {name: datum_from_spec(spec) for name, spec in self.metadata.items()}
 
     def value(self) -> Any:
-        return self.built() if self.built is not None else value_from_spec(self.data)
+        return value_from_spec(self.data)
 
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -576,6 +575,3 @@ def observe(implementation: Any, case: Case) -> dict[str, Outcome]:
     if case.direction == "in":
         return observe_decode(implementation, case)
     return observe_encode(implementation, case)
-
-
-UTC = timezone.utc

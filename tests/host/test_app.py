@@ -69,28 +69,136 @@ def test_two_functions_on_one_route_and_method_clash(tmp_path: Path) -> None:
     assert not isinstance(found, RouteMatch)
 
 
-def test_what_needs_storage_or_an_unknown_service(tmp_path: Path) -> None:
-    queue = {"name": "payload", "type": "queueTrigger", "direction": "in", "queueName": "q"}
-    blob_trigger = {"name": "payload", "type": "blobTrigger", "direction": "in", "path": "c/{n}"}
-    out_blob = {"name": "out", "type": "blob", "direction": "out", "path": "c/x"}
+DEV_STORAGE = {"AzureWebJobsStorage": "UseDevelopmentStorage=true"}
+
+
+def storage_app(root: Path) -> None:
+    queue = {"name": "payload", "type": "queueTrigger", "direction": "in", "queueName": "Jobs"}
+    blob_trigger = {
+        "name": "payload",
+        "type": "blobTrigger",
+        "direction": "in",
+        "path": "inbox/{name}.csv",
+    }
+    timer = {"name": "payload", "type": "timerTrigger", "direction": "in"}
+    timer["schedule"] = "0 * * * * *"
+    out_blob = {"name": "out", "type": "blob", "direction": "out", "path": "results/{name}"}
     cosmos = {"name": "doc", "type": "cosmosDB", "direction": "in"}
-    function(tmp_path, "QueueOnly", [queue], PLAIN_CODE)
-    function(tmp_path, "BlobTriggered", [blob_trigger], PLAIN_CODE)
+    function(root, "QueueOnly", [queue], PLAIN_CODE)
+    function(root, "BlobTriggered", [blob_trigger], PLAIN_CODE)
+    function(root, "Ticks", [timer], PLAIN_CODE)
     writes_blob = (
         "import azure.functions as f\n\ndef main(req, out: f.Out[str]):\n    return 'ok'\n"
     )
-    function(tmp_path, "WritesBlob", [*http(), out_blob], writes_blob)
-    function(tmp_path, "Cosmos", [*http(), cosmos], "def main(req, doc):\n    return 'ok'\n")
-    app = load(tmp_path)
-    assert app.functions["QueueOnly"].problem is None  # the payload comes with the call
-    assert app.functions["BlobTriggered"].problem is not None
-    assert app.functions["BlobTriggered"].problem.startswith("storage is not configured")
+    function(root, "WritesBlob", [*http(), out_blob], writes_blob)
+    function(root, "Cosmos", [*http(), cosmos], "def main(req, doc):\n    return 'ok'\n")
+
+
+def test_storage_bindings_without_a_connection_setting(tmp_path: Path) -> None:
+    storage_app(tmp_path)
+    environ = {k: v for k, v in os.environ.items() if k != "AzureWebJobsStorage"}
+    app = load_hosted_app(tmp_path, auth=False, environ=environ)
+    queue_only = app.functions["QueueOnly"]
+    # The admin endpoint can still run it (the call brings the payload); it cannot listen.
+    assert queue_only.problem is None
+    assert queue_only.listener_problem is not None
+    assert "'AzureWebJobsStorage' is not set" in queue_only.listener_problem
+    blob_problem = app.functions["BlobTriggered"].problem
+    assert blob_problem is not None and "'AzureWebJobsStorage' is not set" in blob_problem
     problem = app.functions["WritesBlob"].problem
-    assert problem is not None and "binding 'out' (blob)" in problem
-    served = load(tmp_path, services=frozenset({"storage"}))
-    assert served.functions["WritesBlob"].problem is None
+    assert problem is not None and problem.startswith("binding 'out' (blob): connection setting")
     cosmos_problem = app.functions["Cosmos"].problem
     assert cosmos_problem is not None and "not served by funcbind run" in cosmos_problem
+
+
+def test_storage_bindings_and_triggers_compile_once(tmp_path: Path) -> None:
+    storage_app(tmp_path)
+    app = load_hosted_app(tmp_path, auth=False, environ={**os.environ, **DEV_STORAGE})
+    assert all(
+        f.problem is None and f.listener_problem is None
+        for name, f in app.functions.items()
+        if name != "Cosmos"
+    )
+    queue_only = app.functions["QueueOnly"]
+    assert queue_only.trigger_config.queue == "jobs"  # queue names are lower-cased
+    assert queue_only.trigger_detail == "queue jobs"
+    blob = app.functions["BlobTriggered"].trigger_config
+    assert (blob.pattern.container, blob.pattern.prefix) == ("inbox", "")
+    assert blob.pattern.match("a.b.csv") == {"name": "a.b"}
+    assert blob.pattern.match("a.txt") is None
+    assert app.functions["Ticks"].trigger_detail == "schedule 0 * * * * *"
+    storage = app.functions["WritesBlob"].storage
+    assert storage is not None and not storage.inputs
+    [output] = storage.outputs
+    assert (output.name, output.template.text, output.setting) == (
+        "out",
+        "results/{name}",
+        "AzureWebJobsStorage",
+    )
+    assert storage.needs_binding_data
+
+
+BAD_STORAGE_BINDINGS = [
+    ({"type": "blob", "direction": "out", "path": "results"}, "expected a blob path"),
+    ({"type": "blob", "direction": "out"}, "expected 'path'"),
+    ({"type": "blob", "direction": "in", "path": "Results/x"}, "expected a container name"),
+    ({"type": "blob", "direction": "in", "path": "results/{id"}, "expected a closing '}'"),
+    ({"type": "blob", "direction": "in", "path": "results/{a b}"}, "expected a name"),
+    ({"type": "blob", "direction": "in", "path": "%NoSuchSetting%/x"}, "%NoSuchSetting%"),
+    ({"type": "queue", "direction": "out", "queueName": "q"}, "expected a queue name"),
+]
+
+
+@pytest.mark.parametrize(("binding", "message"), BAD_STORAGE_BINDINGS)
+def test_a_storage_binding_that_cannot_work_is_a_problem_of_its_function(
+    tmp_path: Path, binding: dict[str, Any], message: str
+) -> None:
+    annotation = ": f.Out[str]" if binding["direction"] == "out" else ""
+    code = f"import azure.functions as f\n\ndef main(req, other{annotation}):\n    return 'ok'\n"
+    function(tmp_path, "F", [*http(), {"name": "other", **binding}], code)
+    app = load_hosted_app(tmp_path, auth=False, environ={**os.environ, **DEV_STORAGE})
+    problem = app.functions["F"].problem
+    assert problem is not None and message in problem
+    assert "binding 'other'" in problem
+
+
+BAD_TRIGGERS = [
+    ({"type": "queueTrigger", "queueName": "q"}, "expected a queue name of 3-56"),
+    ({"type": "queueTrigger", "queueName": "jobs-{x}"}, "expected a fixed queue name"),
+    ({"type": "timerTrigger", "schedule": "every minute"}, "six NCRONTAB fields"),
+    ({"type": "timerTrigger", "schedule": "0 99 * * * *"}, "is not valid"),
+    ({"type": "timerTrigger", "schedule": "%NoSchedule%"}, "%NoSchedule%"),
+    ({"type": "timerTrigger", "schedule": "-00:00:05"}, "expected a positive time span"),
+    ({"type": "timerTrigger", "schedule": "00:00:05", "useMonitor": "maybe"}, "useMonitor"),
+]
+
+
+@pytest.mark.parametrize(("trigger", "message"), BAD_TRIGGERS)
+def test_a_trigger_that_cannot_listen_leaves_admin_calls_working(
+    tmp_path: Path, trigger: dict[str, Any], message: str
+) -> None:
+    function(tmp_path, "F", [{"name": "payload", "direction": "in", **trigger}], PLAIN_CODE)
+    app = load_hosted_app(tmp_path, auth=False, environ={**os.environ, **DEV_STORAGE})
+    hosted = app.functions["F"]
+    assert hosted.problem is None
+    assert hosted.listener_problem is not None and message in hosted.listener_problem
+    assert hosted.trigger_config is None
+
+
+def test_a_blob_trigger_path_needs_a_fixed_container(tmp_path: Path) -> None:
+    trigger = {"name": "payload", "type": "blobTrigger", "direction": "in", "path": "{c}/x"}
+    function(tmp_path, "F", [trigger], PLAIN_CODE)
+    app = load_hosted_app(tmp_path, auth=False, environ={**os.environ, **DEV_STORAGE})
+    problem = app.functions["F"].problem
+    assert problem is not None and "fixed container name" in problem
+
+
+def test_host_id_comes_from_the_setting_or_the_folder(tmp_path: Path) -> None:
+    root = tmp_path / "My App_1"
+    function(root, "F", http())
+    assert load(root).host_id == "my-app-1"
+    environ = {**os.environ, "AzureFunctionsWebHost__hostid": "Custom.Host"}
+    assert load_hosted_app(root, auth=False, environ=environ).host_id == "custom-host"
 
 
 def test_disabled_by_function_json_or_app_setting(tmp_path: Path) -> None:

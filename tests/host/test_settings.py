@@ -150,3 +150,56 @@ def test_apply_values_keeps_what_the_environment_already_has() -> None:
     kept = apply_values({"KEEP": "theirs", "SAME": "v", "NEW": "n"}, environ)
     assert environ == {"KEEP": "mine", "SAME": "v", "NEW": "n"}
     assert kept == ["KEEP"]
+
+
+def test_queue_and_blob_settings_default_to_the_hosts(tmp_path: Path) -> None:
+    write(tmp_path, "host.json", {"version": "2.0"})
+    host = load_host_settings(tmp_path)
+    queues = host.queues
+    assert queues.max_polling_interval == timedelta(minutes=1)
+    assert queues.visibility_timeout == timedelta(0)
+    assert (queues.batch_size, queues.batch_threshold, queues.max_dequeue_count) == (16, 8, 5)
+    assert queues.message_encoding == "base64"
+    assert (host.blobs.poison_blob_threshold, host.blobs.max_degree_of_parallelism) == (5, 8)
+
+
+def test_queue_and_blob_settings(tmp_path: Path) -> None:
+    extensions = {
+        "queues": {
+            "maxPollingInterval": 2000,  # a number is milliseconds, as the host reads it
+            "visibilityTimeout": "00:00:30",
+            "batchSize": 32,
+            "newBatchThreshold": 3,
+            "maxDequeueCount": 2,
+            "messageEncoding": "None",
+        },
+        "blobs": {"poisonBlobThreshold": 1, "maxDegreeOfParallelism": 2},
+    }
+    write(tmp_path, "host.json", {"version": "2.0", "extensions": extensions})
+    host = load_host_settings(tmp_path)
+    queues = host.queues
+    assert queues.max_polling_interval == timedelta(seconds=2)
+    assert queues.visibility_timeout == timedelta(seconds=30)
+    assert (queues.batch_size, queues.batch_threshold, queues.max_dequeue_count) == (32, 3, 2)
+    assert queues.message_encoding == "none"
+    assert (host.blobs.poison_blob_threshold, host.blobs.max_degree_of_parallelism) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("queues", "message"),
+    [
+        ({"batchSize": 33}, "extensions.queues.batchSize as a whole number 1..32"),
+        ({"batchSize": "16"}, "extensions.queues.batchSize"),
+        ({"maxDequeueCount": 0}, "extensions.queues.maxDequeueCount"),
+        ({"messageEncoding": "utf8"}, 'messageEncoding "base64" or "none", got \'utf8\''),
+        ({"visibilityTimeout": "soon"}, "extensions.queues.visibilityTimeout"),
+        ({"visibilityTimeout": 30}, 'extensions.queues.visibilityTimeout as "hh:mm:ss"'),
+        ({"maxPollingInterval": "-00:00:01"}, "not to be negative"),
+    ],
+)
+def test_bad_queue_settings_name_the_field(
+    tmp_path: Path, queues: dict[str, Any], message: str
+) -> None:
+    write(tmp_path, "host.json", {"version": "2.0", "extensions": {"queues": queues}})
+    with pytest.raises(SettingsError, match=message):
+        load_host_settings(tmp_path)

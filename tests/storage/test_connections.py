@@ -18,7 +18,7 @@ from funcbind.storage import (
     connection_setting_name,
     resolve_connection,
 )
-from funcbind.storage.connections import DEFAULT_CHUNK_SIZE
+from funcbind.storage.connections import DEFAULT_CHUNK_SIZES
 
 AZURITE = development_connection_string()
 ACCOUNT = (
@@ -169,6 +169,15 @@ def test_a_malformed_service_uri_is_named() -> None:
         resolve_connection("Conn", "blob", {"Conn__blobServiceUri": "acct.blob.core.windows.net"})
 
 
+def test_a_sas_token_in_a_url_is_not_printed() -> None:
+    settings = {"Conn__blobServiceUri": "acct.blob.core.windows.net/?sv=2024&sig=SECRET"}
+    with pytest.raises(ConnectionSettingError) as caught:
+        resolve_connection("Conn", "blob", settings)
+    assert "SECRET" not in str(caught.value)
+    connection = StorageConnection("blob", "X", account_url="https://a.blob/?sig=SECRET")
+    assert "SECRET" not in connection.describe()
+
+
 def test_a_missing_setting_names_every_place_looked_at() -> None:
     with pytest.raises(ConnectionSettingError) as caught:
         resolve_connection("MyStorage", "blob", {})
@@ -228,8 +237,15 @@ def test_derived_clients_are_reused_and_share_the_service_transport() -> None:
 
 
 def test_closing_a_derived_client_leaves_the_shared_one_working() -> None:
+    closed: list[str] = []
     with StorageClients({"A": AZURITE}) as clients:
+        shared = clients.blob_service("A")._pipeline._transport
+        shared.close = lambda: closed.append("transport")
+        shared.__exit__ = lambda *args: closed.append("transport")
         clients.blob_client("A", "box", "x.txt").close()
+        with clients.container_client("A", "box"):
+            pass
+        assert closed == []  # the shared transport is still open
         assert clients.blob_client("A", "box", "x.txt").url.endswith("/box/x.txt")
 
 
@@ -246,10 +262,17 @@ def test_the_derived_cache_is_bounded() -> None:
 def test_blob_service_clients_fetch_small_chunks() -> None:
     with StorageClients({"A": AZURITE}) as clients:
         config = clients.blob_service("A")._config
-        assert config.max_single_get_size == DEFAULT_CHUNK_SIZE
-        assert config.max_chunk_get_size == DEFAULT_CHUNK_SIZE
+        assert config.max_single_get_size == DEFAULT_CHUNK_SIZES[False] == 1024 * 1024
+        assert config.max_chunk_get_size == DEFAULT_CHUNK_SIZES[False]
     with StorageClients({"A": AZURITE}, chunk_size=4096) as clients:
         assert clients.blob_service("A")._config.max_chunk_get_size == 4096
+
+
+@pytest.mark.anyio
+async def test_async_blob_service_clients_fetch_2_mib_chunks() -> None:
+    async with StorageClients({"A": AZURITE}) as clients:
+        config = clients.blob_service("A", asynchronous=True)._config
+        assert config.max_single_get_size == config.max_chunk_get_size == 2 * 1024 * 1024
 
 
 def test_close_closes_every_service_client_and_the_cache_starts_over() -> None:

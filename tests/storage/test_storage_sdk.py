@@ -392,3 +392,10 @@ def test_the_same_clients_as_the_stock_extension(
     assert mine.account_name == stock.account_name
     assert mine.credential.account_name == stock.credential.account_name
     stock.close()
+
+
+@pytest.mark.parametrize("annotation", SYNC_TYPES)
+def test_plain_sdk_annotations_where_the_stock_extension_refuses_them(annotation: Any) -> None:
+    assert not extension.BlobClientConverter.check_input_type_annotation(annotation)
+    blob = WORKER.get("blob")
+    assert blob is not None and blob.check_input_type_annotation(annotation)

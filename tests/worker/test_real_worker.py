@@ -183,6 +183,12 @@ def test_the_decoded_values_reach_the_responses(funcbind_run: worker_driver.Run)
     assert json.loads(queued) == ["first", "second é", "third"]
 
 
+def test_the_improvements_are_documented() -> None:
+    doc = (HERE.parents[1] / "docs" / "compatibility.md").read_text(encoding="utf-8")
+    for improvement in IMPROVEMENTS:
+        assert f"| `{improvement.id}` |" in doc, improvement.id
+
+
 def _status(response: Any) -> str:
     return str(
         response.result.DESCRIPTOR.fields_by_name["status"]

@@ -16,6 +16,7 @@ process (stock registry, then funcbind's) do not see each other.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import sys
 from dataclasses import dataclass, field
@@ -53,15 +54,32 @@ class Run:
 
 
 def load_invocations(protos: Any) -> list[tuple[str, Any]]:
-    """(function name, InvocationRequest) pairs from invocations.json (protobuf JSON)."""
+    """(function name, InvocationRequest) pairs from invocations.json.
+
+    The requests are protobuf's JSON form of InvocationRequest, plus one convenience:
+    a TypedData written ``{"bytes_utf8": "text"}`` carries the UTF-8 bytes of the text
+    (protobuf JSON would want base64).
+    """
     from google.protobuf import json_format
 
     cases = json.loads(INVOCATIONS_FILE.read_text(encoding="utf-8"))
     requests = []
     for case in cases:
-        message = json_format.ParseDict(case["request"], protos.InvocationRequest())
+        request = _expand_utf8_bytes(case["request"])
+        message = json_format.ParseDict(request, protos.InvocationRequest())
         requests.append((case["function"], message))
     return requests
+
+
+def _expand_utf8_bytes(node: Any) -> Any:
+    if isinstance(node, dict):
+        if "bytes_utf8" in node:
+            raw = node["bytes_utf8"].encode("utf-8")
+            return {"bytes": base64.b64encode(raw).decode("ascii")}
+        return {key: _expand_utf8_bytes(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_expand_utf8_bytes(item) for item in node]
+    return node
 
 
 def run_app(protos: Any, invocations: list[tuple[str, Any]], app_dir: Path = APP_DIR) -> Run:

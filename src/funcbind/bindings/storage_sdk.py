@@ -16,7 +16,6 @@ See ``docs/bindings/storage-sdk.md``.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib.util
 import re
@@ -54,7 +53,7 @@ Shape = Literal["blob", "container", "downloader", "queue"]
 
 ACCEPTED_BLOB_TYPES = (
     "azure.storage.blob BlobClient, ContainerClient or StorageStreamDownloader (or their "
-    ".aio twins, or the azurefunctions.extensions.bindings.blob classes), or a list of one"
+    ".aio twins, or the azurefunctions.extensions.bindings.blob classes), or a list of them"
 )
 ACCEPTED_QUEUE_TYPES = "azure.storage.queue.QueueClient or azure.storage.queue.aio.QueueClient"
 
@@ -400,6 +399,8 @@ def _pending_downloader_class() -> type:
     then on it is the SDK's own downloader.  ``size`` and ``properties`` exist after that
     first read.
     """
+    import asyncio
+
     from azure.storage.blob.aio import StorageStreamDownloader as AioDownloader
 
     class PendingStorageStreamDownloader(AioDownloader):  # type: ignore[type-arg]

@@ -1,8 +1,9 @@
 """The admin endpoints: ``POST /admin/functions/{name}`` runs a non-HTTP function.
 
 As in the Functions host, the body is ``{"input": ...}``; the input becomes the
-trigger's payload and the call answers 202 at once while the function runs in the
-background.  The master key is required (unless auth is off).  ``GET
+trigger's payload (for a blob trigger: the path ``container/name`` of the blob to
+read) and the call answers 202 at once while the function runs in the background,
+storage bindings included.  The master key is required (unless auth is off).  ``GET
 /admin/host/status`` answers ``{"state": "Running"}`` for health checks.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -94,11 +95,12 @@ class AdminInvoker:
         except ValueError as exc:
             await respond.error(400, str(exc))
             return
-        payload, metadata = trigger_payload(function.trigger_type, given)
         invocation_id = new_invocation_id()
-        task = asyncio.ensure_future(
-            self.host.run(function, {function.trigger_name: payload}, metadata, invocation_id)
-        )
+        call = self._call(function, given, invocation_id)
+        if isinstance(call, str):
+            await respond.error(400, call)
+            return
+        task = asyncio.ensure_future(call)
         self.running.add(task)
         task.add_done_callback(self._finished(function, invocation_id))
         body = json.dumps({"invocationId": invocation_id}).encode()
@@ -114,6 +116,38 @@ class AdminInvoker:
                 )
 
         return done
+
+    def _call(
+        self, function: HostedFunction, given: Any, invocation_id: str
+    ) -> Coroutine[Any, Any, Any] | str:
+        """The invocation to start for an admin input, or why the input cannot be used."""
+        if function.trigger_type == "blobTrigger":
+            problem = _blob_input_problem(function, given)
+            if problem is not None:
+                return problem
+            return self._blob(function, given.partition("/")[2], invocation_id)
+        payload, metadata = trigger_payload(function.trigger_type, given)
+        data = None
+        if function.trigger_type == "queueTrigger" and metadata is not None:
+            from .queue_trigger import queue_binding_data
+
+            data = queue_binding_data(function, metadata, metadata["QueueTrigger"].value)
+        return self.host.run(
+            function, {function.trigger_name: payload}, metadata, invocation_id, data=data
+        )
+
+    async def _blob(self, function: HostedFunction, name: str, invocation_id: str) -> None:
+        from .blob_trigger import run_for_blob
+
+        result = await run_for_blob(self.host.runner, function, name, invocation_id)
+        if result is None:
+            config = function.trigger_config
+            self.host.console.invocation(
+                function.name,
+                invocation_id,
+                f"could not be run: blob {config.pattern.container}/{name} does not exist",
+                "error",
+            )
 
     async def drain(self) -> None:
         """Wait for every invocation started here (at shutdown)."""
@@ -131,6 +165,20 @@ def _input(body: bytes) -> Any:
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object such as {_EXAMPLE}, got {body[:60]!r}")
     return data.get("input")
+
+
+def _blob_input_problem(function: HostedFunction, given: Any) -> str | None:
+    """Why an admin input cannot name a blob for this blob trigger, or None."""
+    config = function.trigger_config
+    example = f'{{"input": "{config.pattern.container}/<blob name>"}}'
+    if not isinstance(given, str):
+        return f"expected the path of a blob as the input, such as {example}"
+    container, _, name = given.partition("/")
+    if container != config.pattern.container or config.pattern.match(name) is None:
+        return (
+            f"expected a blob path matching the trigger path {config.pattern.text!r}, got {given!r}"
+        )
+    return None
 
 
 def trigger_payload(trigger_type: str, given: Any) -> tuple[Datum, Metadata]:

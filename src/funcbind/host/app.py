@@ -61,7 +61,7 @@ class HostedFunction:
     blob and queue bindings, ``trigger_config`` its compiled queue, blob or timer
     trigger (``trigger_detail`` describes it for the function table).  ``problem``
     says why the function cannot run in this host (its calls answer 500 with that
-    message).
+    message); ``listener_problem`` why its trigger cannot listen (admin calls work).
     """
 
     name: str
@@ -77,6 +77,7 @@ class HostedFunction:
     storage: StoragePlan | None = None
     trigger_config: Any = None
     trigger_detail: str | None = None
+    listener_problem: str | None = None
 
     @property
     def is_http(self) -> bool:
@@ -206,9 +207,17 @@ def _host_function(
     hosted = HostedFunction(name=plan.name, plan=plan, trigger_type=trigger.type, disabled=disabled)
     try:
         hosted.storage = compile_storage(plan, env, settings.queues.message_encoding)
-        _compile_trigger(hosted, env)
     except StorageConfigError as exc:
         hosted.problem = exc.message
+    try:
+        _compile_trigger(hosted, env)
+    except StorageConfigError as exc:
+        # A trigger that cannot listen can still run through the admin endpoint, whose
+        # call brings the payload -- except a blob trigger's, which is read from storage.
+        if trigger.type == "blobTrigger":
+            hosted.problem = hosted.problem or exc.message
+        else:
+            hosted.listener_problem = exc.message
     if trigger.type != HTTP_TRIGGER:
         return hosted
     properties = trigger.properties

@@ -4,11 +4,12 @@ Plain ASGI, no framework: a request costs one route lookup, the http Datum the
 workers would build (the body is the bytes the server received, not a copy when it
 arrived in one piece), one invocation and one response.  Every failure answers a
 short JSON body ``{"error": ...}`` and a console line; the server keeps serving.
+The ASGI lifespan starts the trigger listeners (queue, blob, timer) and stops them,
+letting invocations in flight finish, before the server exits.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
@@ -22,9 +23,13 @@ from ..datum import Datum
 from .admin import AdminInvoker
 from .app import RETURN, HostedApp, HostedFunction
 from .console import Console
+from .expressions import BindingData, BindingExpressionError
 from .keys import ADMIN, KeyStore
+from .listeners import Listeners
 from .routes import MethodNotAllowed
+from .runner import Runner
 from .settings import CorsSettings
+from .storage_io import StorageUnavailableError
 
 __all__ = ["BadRequest", "HostApplication"]
 
@@ -69,7 +74,8 @@ class HostApplication:
     """The ASGI callable serving a :class:`HostedApp`.
 
     ``auth=False`` disables key checks.  ``invoke`` is the function layer's
-    ``invoke`` (injectable for tests).
+    ``invoke`` (injectable for tests).  ``listen=False`` keeps the trigger listeners
+    from starting with the server.
     """
 
     def __init__(
@@ -79,6 +85,7 @@ class HostApplication:
         console: Console | None = None,
         auth: bool = True,
         invoke: Invoke | None = None,
+        listen: bool = True,
     ) -> None:
         if invoke is None:
             from ..invoke import invoke as invoke_function
@@ -94,7 +101,10 @@ class HostApplication:
         timeout = app.host_settings.function_timeout
         self.timeout: float | None = None if timeout is None else timeout.total_seconds()
         self.verbose = self.console.verbose
+        self.runner = Runner(self.console, invoke, self.timeout)
         self.admin = AdminInvoker(self)
+        self.listen = listen
+        self.listeners: Listeners | None = None
 
     # -- ASGI -----------------------------------------------------------------
 
@@ -111,9 +121,15 @@ class HostApplication:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if self.listen:
+                    self.listeners = Listeners(self.app, self.runner, self.console)
+                    await self.listeners.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.listeners is not None:
+                    await self.listeners.stop()
                 await self.admin.drain()
+                await self.runner.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -188,19 +204,39 @@ class HostApplication:
             "http",
         )
         metadata = {**query, **params} if query or params else None
+        data = None
+        storage = function.storage
+        if storage is not None and storage.needs_binding_data:
+            data = BindingData(metadata, payload=_json_body(body), function_name=function.name)
         invocation_id = new_invocation_id()
-        result = await self.run(function, {function.trigger_name: request}, metadata, invocation_id)
+        result = await self.run(
+            function, {function.trigger_name: request}, metadata, invocation_id, data=data
+        )
         if result is None:
             await respond.error(
                 500, f"function {function.name!r} timed out", invocation_id=invocation_id
             )
             return
         if result.error is not None:
+            await self._failure(function, result, respond)
+            return
+        await self._send_result(function, result, respond)
+
+    async def _failure(self, function: HostedFunction, result: Any, respond: _Responder) -> None:
+        error = result.error
+        if result.stage == "decode" and isinstance(error, BindingExpressionError):
+            # A value from the request cannot name a blob or queue: the caller's mistake.
+            await respond.error(400, error.message, invocation_id=result.invocation_id)
+        elif isinstance(error, StorageUnavailableError):
+            await respond.error(
+                503,
+                f"function {function.name!r} cannot reach storage; see the host's console",
+                invocation_id=result.invocation_id,
+            )
+        else:
             await respond.error(
                 500, f"function {function.name!r} failed", invocation_id=result.invocation_id
             )
-            return
-        await self._send_result(function, result, respond)
 
     async def run(
         self,
@@ -208,32 +244,14 @@ class HostApplication:
         inputs: Mapping[str, Any],
         metadata: Mapping[str, Any] | None,
         invocation_id: str | None = None,
+        *,
+        data: BindingData | None = None,
     ) -> Any:
-        """Invoke a function and log its end; None when it ran past functionTimeout."""
-        invocation_id = invocation_id or new_invocation_id()
-        started = time.perf_counter()
-        if self.verbose:
-            self.console.invocation(function.name, invocation_id, "executing", "dim")
-        call = self.invoke(
-            function.plan, inputs, trigger_metadata=metadata, invocation_id=invocation_id
+        """Invoke a function (storage bindings included) and log its end; None when it ran
+        past functionTimeout."""
+        return await self.runner.run(
+            function, inputs, metadata, invocation_id or new_invocation_id(), data=data
         )
-        if self.timeout is None:
-            result = await call
-        else:
-            try:
-                result = await asyncio.wait_for(call, self.timeout)
-            except asyncio.TimeoutError:
-                self.console.invocation(
-                    function.name,
-                    invocation_id,
-                    f"timed out after {self.timeout:g} s (host.json functionTimeout)",
-                    "error",
-                )
-                return None
-        self.console.invocation_done(
-            function.name, invocation_id, time.perf_counter() - started, result.error
-        )
-        return result
 
     async def _send_result(
         self, function: HostedFunction, result: Any, respond: _Responder
@@ -457,6 +475,17 @@ def request_url(scope: Scope, headers: Mapping[str, Datum]) -> str:
     query = scope.get("query_string")
     url = f"{scope.get('scheme', 'http')}://{authority}{path}"
     return f"{url}?{query.decode('latin-1')}" if query else url
+
+
+def _json_body(body: bytes) -> Callable[[], Any]:
+    """The request body's JSON object, parsed when a binding expression first needs it."""
+
+    def parse() -> Any:
+        if body.lstrip()[:1] != b"{":
+            return None
+        return json.loads(body)
+
+    return parse
 
 
 async def _drain(receive: Receive, budget: int = DRAIN_LIMIT) -> bool:

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 
 from ..errors import FuncbindError
+from ..storage.connections import DEVELOPMENT_ACCOUNT, DEVELOPMENT_KEY
 
 __all__ = [
     "DEVELOPMENT_ACCOUNT",
@@ -32,11 +33,6 @@ __all__ = [
     "start_azurite",
 ]
 
-# Azurite's well-known development account (the same for every installation).
-DEVELOPMENT_ACCOUNT = "devstoreaccount1"
-DEVELOPMENT_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
 DEFAULT_PORTS = {"blob": 10000, "queue": 10001, "table": 10002}
 
 _LISTENING = re.compile(
@@ -194,14 +190,21 @@ def start_azurite(
     )
     azurite._reader.start()
     deadline = time.monotonic() + timeout
-    while not ready.wait(0.05):
-        if process.poll() is not None or time.monotonic() > deadline:
-            azurite.stop()
-            why = f"exited with code {process.returncode}" if process.returncode else "timed out"
-            raise AzuriteError(
-                f"expected Azurite to listen on {host} within {timeout:.0f} s, but it {why}; "
-                f"command: {' '.join(command)}; output:\n{azurite.output()}"
-            )
+    try:
+        while not ready.wait(0.05):
+            if process.poll() is not None or time.monotonic() > deadline:
+                azurite.stop()
+                why = (
+                    f"exited with code {process.returncode}" if process.returncode else "timed out"
+                )
+                raise AzuriteError(
+                    f"expected Azurite to listen on {host} within {timeout:.0f} s, but it {why}; "
+                    f"command: {' '.join(command)}; output:\n{azurite.output()}"
+                )
+    except BaseException:
+        # Ctrl-C while waiting: the caller never gets the handle, so stop it here.
+        azurite.stop()
+        raise
     return azurite
 
 

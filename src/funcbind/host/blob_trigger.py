@@ -15,6 +15,7 @@ like queue polls, up to ``maxPollingInterval`` but never more than 10 seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Mapping
@@ -68,7 +69,9 @@ def compile_blob_trigger(
     where = f"binding {binding.name!r} (blobTrigger)"
     raw = binding.properties.get("path")
     if not isinstance(raw, str) or not raw.strip():
-        raise StorageConfigError(f"{where}: expected 'path' such as 'container/{{name}}', got {raw!r}")
+        raise StorageConfigError(
+            f"{where}: expected 'path' such as 'container/{{name}}', got {raw!r}"
+        )
     try:
         pattern = BlobPathPattern(substitute_app_settings(raw.strip(), settings, where), where)
     except TemplateError as exc:
@@ -79,9 +82,7 @@ def compile_blob_trigger(
             f"got {pattern.container!r}"
         )
     setting, connection = binding_connection(binding, "blob", settings)
-    return BlobTriggerConfig(
-        pattern, setting, connection, binding.data_type == "string", reference
-    )
+    return BlobTriggerConfig(pattern, setting, connection, binding.data_type == "string", reference)
 
 
 def function_id(function_name: str) -> str:
@@ -90,6 +91,11 @@ def function_id(function_name: str) -> str:
 
 def _etag(value: str) -> str:
     return value.strip('"')
+
+
+def quoted_etag(value: str) -> str:
+    """An ETag as storage sends it in headers (quoted); listings give it bare."""
+    return f'"{_etag(value)}"'
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -110,7 +116,7 @@ def blob_metadata(
         "ContentLanguage": content.content_language if content is not None else None,
         "ContentDisposition": content.content_disposition if content is not None else None,
         "CacheControl": content.cache_control if content is not None else None,
-        "ETag": properties.etag,
+        "ETag": quoted_etag(properties.etag),
         "LastModified": _iso(properties.last_modified),
         "CreatedOn": _iso(properties.creation_time),
         "Created": _iso(properties.creation_time),
@@ -150,7 +156,8 @@ async def run_for_blob(
             f"{config.pattern.text!r}"
         )
     clients = runner.clients
-    client = clients.blob_client(config.connection, config.pattern.container, name, asynchronous=True)
+    container = config.pattern.container
+    client = clients.blob_client(config.connection, container, name, asynchronous=True)
     endpoint = storage_io.endpoint_of(clients, config.connection)
     doing = f"reading blob {config.pattern.container}/{name}"
     if config.reference:
@@ -172,8 +179,11 @@ async def run_for_blob(
             return None
         buffer, properties = found
         payload = Datum(buffer, "bytes")
+        # Not UTF-8 under dataType string: sent as bytes, the converter says what is wrong,
+        # and the failure counts towards the poison threshold.
         if config.as_string:
-            payload = Datum(buffer.decode("utf-8", "replace"), "string")
+            with contextlib.suppress(UnicodeDecodeError):
+                payload = Datum(buffer.decode("utf-8"), "string")
     metadata = blob_metadata(config, name, properties, client.url, captures)
     metadata["sys"] = Datum(json.dumps({"MethodName": function.name}), "json")
     data = BindingData(metadata, trusted=captures, function_name=function.name)
@@ -374,8 +384,7 @@ class BlobListener:
                     exc, "writing a blob receipt", self.config.connection, self._endpoint
                 )
                 self.console.line(
-                    f"{self.who}: {error.message}; after a restart this blob version may run "
-                    "again",
+                    f"{self.who}: {error.message}; after a restart this blob version may run again",
                     "warning",
                 )
 
@@ -386,7 +395,7 @@ class BlobListener:
             "BlobType": "BlockBlob",
             "ContainerName": self.config.pattern.container,
             "BlobName": item.name,
-            "ETag": item.etag,
+            "ETag": quoted_etag(item.etag),
         }
         encoding = self.message_encoding
         clients = self.runner.clients

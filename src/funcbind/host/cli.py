@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -78,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="print every request, invocation and timing"
     )
     run.add_argument(
+        "--no-azurite",
+        dest="azurite",
+        action="store_false",
+        help="never start Azurite: with UseDevelopmentStorage=true, expect it to be running",
+    )
+    run.add_argument(
         "--max-body-size",
         type=_size,
         default=None,
@@ -136,6 +143,9 @@ def _install_log_handler(console: Console) -> logging.Handler:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # The Storage SDKs log every request at INFO: the host's own storage traffic would
+    # drown the app's lines.  Code that wants them sets the level back.
+    logging.getLogger("azure").setLevel(logging.WARNING)
     return handler
 
 
@@ -193,10 +203,42 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.line(f"keys: {app.keys.source} (git-ignored)", "dim")
     if not args.auth:
         console.line("auth is off (--no-auth): function keys are not checked", "warning")
-    console.line(f"listening on {base_url} (Ctrl-C to stop)", "good")
-    serve(app, sock, console, auth=args.auth)
+    from .devstorage import ensure_development_storage
+
+    azurite = None
+    previous = _terminate_like_ctrl_c()
+    try:
+        azurite = ensure_development_storage(app, console, allow_start=args.azurite)
+        console.line(f"listening on {base_url} (Ctrl-C to stop)", "good")
+        serve(app, sock, console, auth=args.auth)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C or SIGTERM before the server took over the signals: stop as cleanly
+    finally:
+        sock.close()
+        if azurite is not None:
+            azurite.stop()  # only the Azurite this host started
+            console.line("development storage: Azurite stopped", "dim")
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     console.line("stopped", "good")
     return EXIT_OK
+
+
+def _terminate_like_ctrl_c() -> Any:
+    """Make SIGTERM raise KeyboardInterrupt, as Ctrl-C does; return the previous handler.
+
+    uvicorn handles SIGTERM while it serves, then raises it again with the handler it
+    found -- by default one that ends the process on the spot, skipping the clean-up
+    after serving (stopping the Azurite this host started).
+    """
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        return None
 
 
 def _apply_log_level(app: HostedApp) -> None:
@@ -244,7 +286,7 @@ def serve(app: HostedApp, sock: socket.socket, console: Console, *, auth: bool =
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
-        pass  # uvicorn re-raises the Ctrl-C it handled, once it has shut down cleanly
+        pass  # uvicorn re-raises the Ctrl-C (or SIGTERM) it handled, once it has shut down
     finally:
         sock.close()
 

@@ -112,12 +112,19 @@ class Console:
             lines.append("    (none)")
         self.write("\n".join(lines))
         problems = [
-            (f.name, f.problem) for f in app.functions.values() if f.problem and not f.disabled
+            (f.name, f"cannot run here: {f.problem}")
+            for f in app.functions.values()
+            if f.problem and not f.disabled
+        ]
+        problems += [
+            (f.name, f"does not listen (admin calls still work): {f.listener_problem}")
+            for f in app.functions.values()
+            if f.listener_problem and not f.problem and not f.disabled
         ]
         if problems:
             self.write("")
-            for name, problem in problems:
-                self.write(f"    {name}: cannot run here: {problem}", "warning")
+            for name, problem in sorted(problems):
+                self.write(f"    {name}: {problem}", "warning")
         if app.errors:
             self.write("\nFunctions that failed to load:\n")
             for name, message in sorted(app.errors.items()):
@@ -137,6 +144,8 @@ def _trigger_text(function: HostedFunction) -> str:
     if function.is_http:
         methods = ",".join(function.methods) if function.methods else "all methods"
         return f"{function.trigger_type} [{methods}]"
+    if function.trigger_detail:
+        return f"{function.trigger_type} ({function.trigger_detail})"
     return function.trigger_type
 
 

@@ -43,8 +43,8 @@ _NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*")
 _SETTING = re.compile(r"%([A-Za-z0-9_.:-]+)%")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DEFAULT_DATETIME_FORMAT = "yyyy-MM-ddTHH-mm-ssZ"  # {DateTime}: 2018-02-16T17-59-55Z
-_GUID_FORMATS = {
-    "D": lambda g: str(g),
+_GUID_FORMATS: dict[str, Callable[[uuid.UUID], str]] = {
+    "D": str,
     "N": lambda g: g.hex,
     "B": lambda g: "{" + str(g) + "}",
     "P": lambda g: "(" + str(g) + ")",
@@ -92,21 +92,33 @@ class BindingData:
 
     ``values`` maps names (compared case-insensitively) to plain values or Datum-like
     objects (json Datums are parsed on first use).  ``payload`` returns the trigger's
-    JSON payload (or None) when a name is not among the values; it is called at most
-    once.  ``trusted`` names the values that may hold ``/`` (blob trigger captures).
+    JSON payload (or None), parsed at most once, whose properties are names too: after
+    the values, or before them with ``payload_first`` (a queue message's properties win
+    over its metadata, as in the host).  ``trusted`` names the values that may hold
+    ``/`` (blob trigger captures).
     """
 
-    __slots__ = ("_now", "_payload", "_payload_loader", "_values", "function_name", "trusted")
+    __slots__ = (
+        "_now",
+        "_payload",
+        "_payload_first",
+        "_payload_loader",
+        "_values",
+        "function_name",
+        "trusted",
+    )
 
     def __init__(
         self,
         values: Mapping[str, Any] | None = None,
         *,
         payload: Callable[[], Any] | None = None,
+        payload_first: bool = False,
         trusted: Iterable[str] = (),
         function_name: str = "",
     ) -> None:
         self._values = {name.casefold(): value for name, value in (values or {}).items()}
+        self._payload_first = payload_first
         self._payload_loader = payload
         self._payload: Any = _UNSET
         self._now: datetime | None = None
@@ -137,12 +149,13 @@ class BindingData:
     def lookup(self, path: tuple[str, ...]) -> Any:
         """The value at ``name.prop.prop``; BindingExpressionError when there is none."""
         head = path[0].casefold()
-        if head in self._values:
+        value = _member(self.payload(), path[0]) if self._payload_first else _UNSET
+        if value is _UNSET and head in self._values:
             value = _plain(self._values[head])
-        else:
+        if value is _UNSET and not self._payload_first:
             value = _member(self.payload(), path[0])
-            if value is _UNSET:
-                raise BindingExpressionError(f"no value for {{{'.'.join(path)}}}")
+        if value is _UNSET:
+            raise BindingExpressionError(f"no value for {{{'.'.join(path)}}}")
         for index, member in enumerate(path[1:], 1):
             value = _member(value, member)
             if value is _UNSET:

@@ -29,6 +29,7 @@ __all__ = [
     "KeyStore",
     "KeysError",
     "load_keys",
+    "state_dir",
 ]
 
 ANONYMOUS = "anonymous"
@@ -150,12 +151,21 @@ def _read_keys(path: Path) -> dict[str, str]:
     return {name: value for name, value in data.items() if isinstance(value, str) and value}
 
 
+def state_dir(app_dir: Path) -> Path:
+    """``APP/.funcbind``, created with a ``.gitignore`` of ``*`` so that it never reaches git."""
+    state = app_dir / STATE_DIR
+    state.mkdir(exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(
+            "# Local state of funcbind run (generated keys, Azurite data): never commit.\n*\n"
+        )
+    return state
+
+
 def _write_keys(state: Path, path: Path, keys: Mapping[str, str]) -> None:
     try:
-        state.mkdir(exist_ok=True)
-        ignore = state / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Local state of funcbind run (generated keys): never commit.\n*\n")
+        state_dir(state.parent)
         temporary = path.with_name(f".{KEYS_FILE}.{os.getpid()}.tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as file:

@@ -48,10 +48,8 @@ class Backoff:
         self._current = 0.0
 
     def next(self) -> float:
-        self._current = (
-            self.minimum if not self._current else min(self.maximum, self._current * 2)
-        )
-        return self._current * random.uniform(0.9, 1.0)  # noqa: S311 - jitter, not security
+        self._current = self.minimum if not self._current else min(self.maximum, self._current * 2)
+        return self._current * random.uniform(0.9, 1.0)  # jitter, not security
 
     def reset(self) -> None:
         self._current = 0.0
@@ -93,7 +91,9 @@ class StorageTrouble:
     def recovered(self) -> None:
         if self._since is not None:
             took = time.monotonic() - self._since
-            self.console.line(f"{self.who}: storage is reachable again (after {took:.0f} s)", "good")
+            self.console.line(
+                f"{self.who}: storage is reachable again (after {took:.0f} s)", "good"
+            )
             self._since = None
         self.backoff.reset()
 
@@ -115,9 +115,7 @@ class Listeners:
 
     async def start(self) -> None:
         self._stopping = asyncio.Event()
-        self._tasks = [
-            asyncio.ensure_future(self._supervise(listener)) for listener in self.items
-        ]
+        self._tasks = [asyncio.ensure_future(self._supervise(listener)) for listener in self.items]
 
     async def stop(self) -> None:
         """Stop polling; wait for invocations in flight and their settlement."""

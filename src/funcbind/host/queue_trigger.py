@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -133,14 +134,15 @@ def message_metadata(
 def queue_binding_data(
     function: HostedFunction, metadata: Mapping[str, Any], text: str | None
 ) -> BindingData:
-    """Binding data of a message: its metadata, then its JSON properties."""
+    """Binding data of a message: its JSON properties, then its metadata (as in the host,
+    a property named like a metadata field wins)."""
 
     def payload() -> Any:
         if text is None or not text.lstrip().startswith("{"):
             return None
         return json.loads(text)
 
-    return BindingData(metadata, payload=payload, function_name=function.name)
+    return BindingData(metadata, payload=payload, payload_first=True, function_name=function.name)
 
 
 class QueueListener:
@@ -183,7 +185,7 @@ class QueueListener:
                     continue
                 polls.reset()
                 for message in messages:
-                    task = asyncio.ensure_future(self._process(message))
+                    task = asyncio.ensure_future(self._process_safely(message))
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
         finally:
@@ -215,6 +217,16 @@ class QueueListener:
             # Create the trigger's queue, so that messages can be put on it.
             await create_queue(self._queue)
             return []
+
+    async def _process_safely(self, message: Any) -> None:
+        try:
+            await self._process(message)
+        except Exception:
+            # A bug here must not stop the listener; the message comes back after its lease.
+            trace = traceback.format_exc().rstrip()
+            self.console.line(
+                f"{self.who}: processing message {message.id} failed:\n{trace}", "error"
+            )
 
     async def _process(self, message: Any) -> None:
         from .asgi import new_invocation_id
@@ -357,6 +369,6 @@ class _Lease:
                     visibility_timeout=self.seconds,
                     **storage_io.CALL_OPTIONS,
                 )
-            except Exception:  # noqa: S112 - the next renewal or the settlement will tell
+            except Exception:  # the next renewal, or the settlement, will tell
                 continue
             self.pop_receipt = updated.pop_receipt

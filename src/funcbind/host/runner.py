@@ -73,14 +73,16 @@ class Runner:
         if verbose:
             self.console.invocation(function.name, invocation_id, "executing", "dim")
         storage = function.storage
-        if storage is not None and data is None and storage.needs_binding_data:
-            data = BindingData(metadata, function_name=function.name)
-        if storage is not None and storage.inputs:
+        targets = None
+        if storage is not None:
+            if data is None and storage.needs_binding_data:
+                data = BindingData(metadata, function_name=function.name)
             try:
-                fetched = await storage.fetch_inputs(self.clients, data)
+                targets = storage.resolve(data)
+                if storage.inputs:
+                    inputs = {**inputs, **await storage.fetch_inputs(self.clients, targets)}
             except FuncbindError as exc:
                 return self._failed(function, invocation_id, started, "decode", exc)
-            inputs = {**inputs, **fetched}
         call = self.invoke(
             function.plan,
             inputs,
@@ -101,9 +103,9 @@ class Runner:
                     "error",
                 )
                 return None
-        if result.error is None and storage is not None and storage.outputs:
+        if result.error is None and storage is not None and targets is not None and storage.outputs:
             try:
-                await storage.write_outputs(self.clients, result, data)
+                await storage.write_outputs(self.clients, result, targets)
             except FuncbindError as exc:
                 result.failed("encode", exc.at(function=function.name))
         self.console.invocation_done(

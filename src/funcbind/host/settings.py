@@ -20,10 +20,10 @@ from ..errors import DecodeError, FuncbindError
 
 __all__ = [
     "BODY_SIZE_SETTING",
-    "BlobSettings",
     "DEFAULT_MAX_BODY_SIZE",
     "HOST_JSON",
     "LOCAL_SETTINGS_JSON",
+    "BlobSettings",
     "CorsSettings",
     "HostSettings",
     "KeySettings",

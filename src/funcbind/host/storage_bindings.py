@@ -16,6 +16,7 @@ writes each output that was set.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,13 @@ from ..storage.connections import (
 )
 from ..storage.references import blob_reference, queue_reference
 from . import storage_io
-from .expressions import BindingData, PathTemplate, TemplateError, substitute_app_settings
+from .expressions import (
+    BindingData,
+    BindingExpressionError,
+    PathTemplate,
+    TemplateError,
+    substitute_app_settings,
+)
 
 if TYPE_CHECKING:
     from ..function import FunctionPlan
@@ -44,6 +51,7 @@ __all__ = [
     "QueueOutput",
     "StorageConfigError",
     "StoragePlan",
+    "Targets",
     "binding_template",
     "compile_storage",
     "split_blob_path",
@@ -110,16 +118,22 @@ class StoragePlan:
     def needs_binding_data(self) -> bool:
         return any(not b.template.is_static for b in (*self.inputs, *self.outputs))
 
-    # -- inputs
+    def resolve(self, data: BindingData | None) -> Targets:
+        """Every binding's path or queue name for one invocation, checked.
 
-    async def fetch_inputs(
-        self, clients: StorageClients, data: BindingData | None
-    ) -> dict[str, Datum]:
+        Done before anything is read or called, as the host binds every parameter
+        first: an unsafe or missing value stops the invocation before it starts.
+        """
+        return Targets(
+            tuple((binding, _render(binding, data)) for binding in self.inputs),
+            tuple((binding, _render(binding, data)) for binding in self.outputs),
+        )
+
+    async def fetch_inputs(self, clients: StorageClients, targets: Targets) -> dict[str, Datum]:
         """The Datum of every input binding: blob content, None for a missing blob, or a
-        reference for SDK-typed parameters.  Paths are all checked before any download."""
-        targets = [(binding, binding.template.render(data)) for binding in self.inputs]
+        reference for SDK-typed parameters."""
         fetched: dict[str, Datum] = {}
-        for binding, target in targets:
+        for binding, target in targets.inputs:
             if isinstance(binding, QueueInput):
                 queue = _queue_name(target, binding.name)
                 fetched[binding.name] = queue_reference(binding.setting, queue)
@@ -131,23 +145,35 @@ class StoragePlan:
             fetched[binding.name] = await _download(clients, binding, container, blob)
         return fetched
 
-    # -- outputs
-
     async def write_outputs(
-        self, clients: StorageClients, result: InvocationResult, data: BindingData | None
+        self, clients: StorageClients, result: InvocationResult, targets: Targets
     ) -> None:
         """Write every output the function set; only call this after it succeeded."""
-        pending: list[tuple[Output, str, Any]] = []
-        for binding in self.outputs:
-            datum = result.return_value if binding.name == RETURN else result.outputs.get(binding.name)
+        for binding, target in targets.outputs:
+            datum = (
+                result.return_value if binding.name == RETURN else result.outputs.get(binding.name)
+            )
             if datum is None or datum.type is None or datum.value is None:
                 continue
-            pending.append((binding, binding.template.render(data), datum))
-        for binding, target, datum in pending:
             if isinstance(binding, BlobOutput):
                 await _write_blob(clients, binding, target, datum)
             else:
                 await _send_messages(clients, binding, target, datum, self.message_encoding)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The rendered paths and queue names of one invocation."""
+
+    inputs: tuple[tuple[Input, str], ...]
+    outputs: tuple[tuple[Output, str], ...]
+
+
+def _render(binding: Input | Output, data: BindingData | None) -> str:
+    try:
+        return binding.template.render(data)
+    except BindingExpressionError as exc:
+        raise exc.at(binding=binding.name) from None
 
 
 def split_blob_path(path: str, binding: str) -> tuple[str, str]:
@@ -280,10 +306,8 @@ async def create_queue(client: Any) -> None:
     """Create a queue, ignoring a concurrent creation."""
     from azure.core.exceptions import ResourceExistsError
 
-    try:
+    with contextlib.suppress(ResourceExistsError):
         await client.create_queue(**storage_io.CALL_OPTIONS)
-    except ResourceExistsError:
-        pass
 
 
 # -- compiling --------------------------------------------------------------------------
@@ -349,6 +373,7 @@ def compile_storage(
             continue
         if kind == "blob" and binding.direction == "in":
             template = binding_template(binding, "path", settings, "blob path 'container/name'")
+            _check_static_path(template, binding.name)
             setting, connection = binding_connection(binding, "blob", settings)
             inputs.append(
                 BlobInput(
@@ -362,6 +387,7 @@ def compile_storage(
             )
         elif kind == "blob":
             template = binding_template(binding, "path", settings, "blob path 'container/name'")
+            _check_static_path(template, binding.name)
             setting, connection = binding_connection(binding, "blob", settings)
             outputs.append(BlobOutput(binding.name, template, setting, connection))
         elif kind == "queue" and binding.direction == "out":
@@ -392,3 +418,8 @@ def compile_storage(
 def _check_static_queue(template: PathTemplate, binding: str) -> None:
     if template.is_static:
         _queue_name(template.text, binding)
+
+
+def _check_static_path(template: PathTemplate, binding: str) -> None:
+    if template.is_static:
+        split_blob_path(template.text, binding)

@@ -40,8 +40,10 @@ __all__ = [
 # Per call: no SDK retries (see the module docstring), and no long wait for a connection.
 CALL_OPTIONS: dict[str, Any] = {"retry_total": 0, "connection_timeout": 10}
 # Outputs up to this size go up in one request (the SDK wants bytes there, so a
-# bytearray or memoryview is copied once); larger ones go as blocks cut from the buffer.
-SINGLE_UPLOAD_LIMIT = 4 * 1024 * 1024
+# bytearray or memoryview is copied once).  Larger ones go as blocks, each streamed
+# from the buffer itself: aiohttp would hold a large bytes body in one write, and
+# warns about it.
+SINGLE_UPLOAD_LIMIT = 1024 * 1024
 BLOCK_SIZE = 4 * 1024 * 1024
 _NAME = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}")
 _SPECIAL_CONTAINERS = frozenset({"$root", "$logs", "$web"})
@@ -216,24 +218,57 @@ async def upload_blob(blob_client: Any, container_client: Any, data: Any) -> Non
         await _upload(blob_client, data)
 
 
+class _ViewReader(io.RawIOBase):
+    """A readable, seekable stream over a slice of a buffer (a block being uploaded)."""
+
+    def __init__(self, view: memoryview) -> None:
+        super().__init__()
+        self._view = view
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self._view)}
+        self._position = max(0, base[whence] + offset)
+        return self._position
+
+    def readinto(self, target: Any) -> int:
+        chunk = self._view[self._position : self._position + len(target)]
+        size = len(chunk)
+        target[:size] = chunk
+        self._position += size
+        return size
+
+
 async def _upload(blob_client: Any, data: Any) -> None:
-    if type(data) is bytes:
+    size = len(data) if type(data) is bytes else memoryview(data).nbytes
+    if type(data) is bytes and size <= SINGLE_UPLOAD_LIMIT:
         # io.BytesIO over a bytes object shares it, and reads it back whole without a copy.
-        await blob_client.upload_blob(data, length=len(data), overwrite=True, **CALL_OPTIONS)
+        await blob_client.upload_blob(data, length=size, overwrite=True, **CALL_OPTIONS)
         return
     view = memoryview(data).cast("B")
     try:
-        if len(view) <= SINGLE_UPLOAD_LIMIT:
+        if size <= SINGLE_UPLOAD_LIMIT:
             await blob_client.upload_blob(
-                view.tobytes(), length=len(view), overwrite=True, **CALL_OPTIONS
+                view.tobytes(), length=size, overwrite=True, **CALL_OPTIONS
             )
             return
-        # Large buffers go up as blocks cut from the buffer itself: no copy of the whole.
+        # Large outputs go up as blocks streamed from the buffer: no copy of the whole.
         block_ids = []
-        for index, start in enumerate(range(0, len(view), BLOCK_SIZE)):
+        for index, start in enumerate(range(0, size, BLOCK_SIZE)):
             block_id = f"{index:08d}"
             chunk = view[start : start + BLOCK_SIZE]
-            await blob_client.stage_block(block_id, chunk, length=len(chunk), **CALL_OPTIONS)
+            await blob_client.stage_block(
+                block_id, _ViewReader(chunk), length=len(chunk), **CALL_OPTIONS
+            )
             block_ids.append(block_id)
         from azure.storage.blob import BlobBlock
 

@@ -265,8 +265,9 @@ class TimerListener:
         status = _status(last, upcoming)
         self._last_status = status
         client = self._blob()
+        assert self.config.monitor is not None
         container = self.runner.clients.container_client(
-            self.config.monitor, HOSTS_CONTAINER, asynchronous=True  # type: ignore[arg-type]
+            self.config.monitor, HOSTS_CONTAINER, asynchronous=True
         )
         try:
             await storage_io.upload_blob(client, container, json.dumps(status).encode())

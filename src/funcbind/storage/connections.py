@@ -15,20 +15,22 @@ imported on first use only.  The SDK-type bindings and the local host share it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from ..errors import FuncbindError
-from ..host.azurite import DEVELOPMENT_ACCOUNT, DEVELOPMENT_KEY
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "AZURITE_ENDPOINT_SETTINGS",
@@ -51,10 +53,12 @@ AZURITE_ENDPOINT_SETTINGS: Mapping[Service, str] = {
     "blob": "FUNCBIND_AZURITE_BLOB_ENDPOINT",
     "queue": "FUNCBIND_AZURITE_QUEUE_ENDPOINT",
 }
-_AZURITE_DEFAULT_ENDPOINTS: Mapping[Service, str] = {
-    "blob": f"http://127.0.0.1:10000/{DEVELOPMENT_ACCOUNT}",
-    "queue": f"http://127.0.0.1:10001/{DEVELOPMENT_ACCOUNT}",
-}
+_AZURITE_DEFAULT_PORTS: Mapping[Service, int] = {"blob": 10000, "queue": 10001}
+# Azurite's well-known development account: the same for every installation.
+DEVELOPMENT_ACCOUNT = "devstoreaccount1"
+DEVELOPMENT_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
 _ENDPOINT_KEYS: Mapping[Service, str] = {"blob": "blobendpoint", "queue": "queueendpoint"}
 _SERVICE_URI_SUFFIXES: Mapping[Service, tuple[str, ...]] = {
     "blob": ("__blobServiceUri", "__serviceUri"),
@@ -62,10 +66,11 @@ _SERVICE_URI_SUFFIXES: Mapping[Service, tuple[str, ...]] = {
 }
 # The SDK fetches this much of a blob in its first request, and this much per later
 # request.  The sync SDK briefly needs about ten times a chunk while reading one (it
-# builds a list sized by the response's Content-Length, 8 bytes per byte of content),
-# so 1 MiB keeps a streamed download near 10 MiB whatever the blob size; the SDK's own
-# defaults (32 MiB first, then 4 MiB) peak near 290 MiB.
-DEFAULT_CHUNK_SIZE = 1024 * 1024
+# builds a list presized by the response's Content-Length: 8 bytes per byte of
+# content), so sync clients use 1 MiB and a streamed download stays near 10 MiB
+# whatever the blob size; the SDK's defaults (32 MiB first, then 4 MiB) peak near
+# 290 MiB.  The aio SDK needs about three times a chunk, so aio clients use 2 MiB.
+DEFAULT_CHUNK_SIZES: Mapping[bool, int] = {False: 1024 * 1024, True: 2 * 1024 * 1024}
 DEFAULT_DERIVED_CACHE_SIZE = 128
 _RESOLVED_CACHE_LIMIT = 256
 
@@ -107,7 +112,7 @@ class StorageConnection:
     def describe(self) -> str:
         """Where the connection points, without secrets: for error messages."""
         if self.account_url is not None:
-            return f"{self.account_url} (identity-based, setting {self.setting!r})"
+            return f"{_redacted(self.account_url)} (identity-based, setting {self.setting!r})"
         return f"the account of connection setting {self.setting!r}"
 
 
@@ -208,7 +213,8 @@ def _development_storage(
     name: str, service: Service, settings: Mapping[str, str]
 ) -> StorageConnection:
     override = AZURITE_ENDPOINT_SETTINGS[service]
-    endpoint = (settings.get(override) or "").strip() or _AZURITE_DEFAULT_ENDPOINTS[service]
+    default = f"http://127.0.0.1:{_AZURITE_DEFAULT_PORTS[service]}/{DEVELOPMENT_ACCOUNT}"
+    endpoint = (settings.get(override) or "").strip() or default
     _check_url(endpoint, override)
     endpoint_key = "BlobEndpoint" if service == "blob" else "QueueEndpoint"
     connection_string = (
@@ -255,8 +261,14 @@ def _check_url(url: str, setting: str, field: str = "") -> None:
         what = f"{field} to be an http(s) URL" if field else "an http(s) URL"
         raise ConnectionSettingError(
             f"setting {setting!r} is malformed: expected {what} such as "
-            f"'https://<account>.blob.core.windows.net', got {url!r}"
+            f"'https://<account>.blob.core.windows.net', got {_redacted(url)!r}"
         )
+
+
+def _redacted(url: str) -> str:
+    """A URL without its query string, which may hold a SAS token."""
+    head, sep, _query = url.partition("?")
+    return f"{head}?..." if sep else head
 
 
 # -- clients -------------------------------------------------------------------
@@ -279,17 +291,24 @@ class StorageClients:
     reference seen again costs a dictionary lookup; they share the service client's
     transport, and closing one of them leaves the others working.  ``close()`` (or
     ``await aclose()`` for async clients) closes everything; the object stays usable.
+
+    ``chunk_size`` sets the blob download request size (default: 1 MiB sync, 2 MiB
+    async; see ``DEFAULT_CHUNK_SIZES``).
     """
 
     def __init__(
         self,
         settings: Mapping[str, str] | None = None,
         *,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        chunk_size: int | None = None,
         derived_cache_size: int = DEFAULT_DERIVED_CACHE_SIZE,
     ) -> None:
         self.settings = settings
-        self.chunk_size = chunk_size
+        self.chunk_sizes = (
+            dict(DEFAULT_CHUNK_SIZES)
+            if chunk_size is None
+            else dict.fromkeys((False, True), chunk_size)
+        )
         self._derived_limit = derived_cache_size
         self._services: dict[tuple[Any, ...], _ServiceEntry] = {}
         self._derived: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -410,7 +429,9 @@ class StorageClients:
         with self._lock:
             entry = self._services.get(key)
             if entry is None:
-                client, credential = _new_service_client(connection, asynchronous, self.chunk_size)
+                client, credential = _new_service_client(
+                    connection, asynchronous, self.chunk_sizes[asynchronous]
+                )
                 entry = _ServiceEntry(client, credential, loop, asynchronous)
                 self._services[key] = entry
         return entry
@@ -440,6 +461,8 @@ class StorageClients:
         if _running_loop() is None:
             pending = self._take(asynchronous=True)
             if pending:
+                import asyncio
+
                 asyncio.run(_close_async_entries(pending))
 
     async def aclose(self) -> None:
@@ -477,10 +500,14 @@ class StorageClients:
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
+    module = sys.modules.get("asyncio")  # not imported: no loop can be running
+    if module is None:
+        return None
     try:
-        return asyncio.get_running_loop()
+        loop: asyncio.AbstractEventLoop = module.get_running_loop()
     except RuntimeError:
         return None
+    return loop
 
 
 def _close_sync(entry: _ServiceEntry) -> None:
@@ -521,6 +548,10 @@ def _new_service_client(
     except ConnectionSettingError:
         raise
     except (ValueError, TypeError) as exc:
+        if credential is not None and not asynchronous:
+            # (An aio credential that never sent a request holds nothing to close.)
+            with contextlib.suppress(Exception):
+                credential.close()
         raise ConnectionSettingError(
             f"connection setting {connection.setting!r} is malformed: the Storage SDK "
             f"rejected it ({type(exc).__name__}: {_without_secrets(exc)})"

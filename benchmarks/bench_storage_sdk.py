@@ -1,0 +1,228 @@
+"""Storage SDK types as bindings: decoding references, and streaming a big blob.
+
+The stock side ("azure.functions") is the stock Python stack for SDK types: the
+``azurefunctions-extensions-bindings-blob`` converter, given the same ModelBindingData
+message.  Decode rows build clients only (no request is sent).  The streaming rows need
+Azurite (started once for the module, skipped when it is not installed) and build their
+blobs once, block by block from one reused 4 MiB buffer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import tempfile
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from azure.storage.blob import BlobClient, ContainerClient, StorageStreamDownloader
+
+from benchmarks._memory import peak_memory
+from funcbind.host.azurite import Azurite, AzuriteError, development_connection_string
+from funcbind.registry import default_registry
+from funcbind.storage import StorageClients, blob_reference, connections, set_default_clients
+from funcbind.worker import WorkerRegistry
+
+extension = pytest.importorskip(
+    "azurefunctions.extensions.bindings.blob", reason="the dev extra installs the stock extension"
+)
+extension_base = pytest.importorskip("azurefunctions.extensions.base")
+
+KiB = 1024
+MiB = 1024 * KiB
+CONNECTION = "AzureWebJobsStorage"
+BLOB = WorkerRegistry(default_registry()).get("blob")
+STOCK_TYPES = {
+    BlobClient: extension.BlobClient,
+    ContainerClient: extension.ContainerClient,
+    StorageStreamDownloader: extension.StorageStreamDownloader,
+}
+
+
+def message(container: str, blob: str | None) -> SimpleNamespace:
+    """A ModelBindingData as a worker hands it over: the message, attributes and bytes."""
+    return SimpleNamespace(**blob_reference(CONNECTION, container, blob).value)
+
+
+def decoder(impl: str, pytype: Any) -> Callable[[SimpleNamespace], Any]:
+    """Decode one message the way each stack does it, as a worker calls it."""
+    assert BLOB is not None
+    if impl == "azure.functions":
+        stock = extension.BlobClientConverter
+        stock_type = STOCK_TYPES[pytype]
+        return lambda mbd: stock.decode(
+            extension_base.Datum(mbd, "model_binding_data"), trigger_metadata={}, pytype=stock_type
+        )
+    ours = BLOB
+    return lambda mbd: ours.decode(
+        extension_base.Datum(mbd, "model_binding_data"), trigger_metadata={}, pytype=pytype
+    )
+
+
+def use_connection(value: str) -> Iterator[StorageClients]:
+    """Point the connection setting at ``value`` for both stacks (the stock one reads
+    os.environ), with a fresh funcbind client cache; restore everything afterwards."""
+    previous_default = connections._default
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CONNECTION, value)
+        clients = set_default_clients(StorageClients())
+        try:
+            yield clients
+        finally:
+            connections._default = previous_default
+            clients.close()
+
+
+@pytest.fixture(scope="module")
+def offline_connection() -> Iterator[StorageClients]:
+    yield from use_connection(development_connection_string())
+
+
+# -- decoding: client construction only -------------------------------------------------
+
+
+@pytest.mark.usefixtures("offline_connection")
+@pytest.mark.parametrize("impl", ["azure.functions", "funcbind"])
+@pytest.mark.parametrize(
+    ("pytype", "blob"),
+    [(BlobClient, "reports/2024/06/daily.csv"), (ContainerClient, None)],
+    ids=["BlobClient", "ContainerClient"],
+)
+def test_decode_the_same_reference_again(benchmark: Any, impl: str, pytype: Any, blob: Any) -> None:
+    benchmark.group = "storage sdk: decode a reference seen before"
+    decode = decoder(impl, pytype)
+    mbd = message("samples", blob)
+    decode(mbd)  # the first invocation: funcbind builds its service client here
+    client = benchmark(decode, mbd)
+    assert isinstance(client, pytype)
+    assert client.url.startswith("http://127.0.0.1:10000/devstoreaccount1/samples")
+    benchmark.extra_info["peak_bytes"] = peak_memory(lambda: decode(mbd))
+
+
+@pytest.mark.usefixtures("offline_connection")
+@pytest.mark.parametrize("impl", ["azure.functions", "funcbind"])
+def test_decode_a_new_blob_each_time(benchmark: Any, impl: str) -> None:
+    benchmark.group = "storage sdk: decode BlobClient, a new blob each time"
+    decode = decoder(impl, BlobClient)
+    # More distinct blobs than funcbind caches: every decode derives a new client.
+    references = itertools.cycle([message("uploads", f"file-{n:05d}.bin") for n in range(2048)])
+    decode(next(references))
+    client = benchmark(lambda: decode(next(references)))
+    assert isinstance(client, BlobClient)
+    assert client.blob_name.startswith("file-")
+
+
+# -- streaming with Azurite -------------------------------------------------------------
+
+BIG = 256 * MiB
+COMPARED = 32 * MiB
+PROCESSING_CHUNK = 4 * MiB
+
+
+@pytest.fixture(scope="module")
+def azurite_blobs() -> Iterator[str]:
+    """Azurite with a container holding a 32 MiB and a 256 MiB blob; yields the container.
+
+    Each blob is one random 4 MiB block staged once and committed over and over: the
+    data never exists whole in this process, and setting up takes well under a second.
+    """
+    from azure.storage.blob import BlobBlock, BlobServiceClient
+
+    from funcbind.host.azurite import start_azurite
+
+    location = Path(tempfile.mkdtemp(prefix="funcbind-bench-azurite-"))
+    try:
+        server: Azurite = start_azurite(location)
+    except AzuriteError as exc:
+        shutil.rmtree(location, ignore_errors=True)
+        pytest.skip(f"Azurite is not available: {exc}")
+    try:
+        container = "bench"
+        with BlobServiceClient.from_connection_string(server.connection_string) as service:
+            service.create_container(container)
+            for name, size in (("32mib.bin", COMPARED), ("256mib.bin", BIG)):
+                client = service.get_blob_client(container, name)
+                client.stage_block("block", os.urandom(PROCESSING_CHUNK))
+                client.commit_block_list([BlobBlock("block")] * (size // PROCESSING_CHUNK))
+        for _clients in use_connection(server.connection_string):
+            yield container
+    finally:
+        server.stop()
+        shutil.rmtree(location, ignore_errors=True)
+
+
+class ChunkProcessor:
+    """A readinto target that processes the blob in 4 MiB chunks (here: a CRC-32)."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray(PROCESSING_CHUNK)
+        self.filled = 0
+        self.crc = 0
+        self.total = 0
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            take = min(len(view), PROCESSING_CHUNK - self.filled)
+            self.buffer[self.filled : self.filled + take] = view[:take]
+            self.filled += take
+            view = view[take:]
+            if self.filled == PROCESSING_CHUNK:
+                self.crc = zlib.crc32(self.buffer, self.crc)
+                self.filled = 0
+        self.total += len(data)
+        return len(data)
+
+
+def stream_blob(impl: str, container: str, name: str) -> int:
+    sink = ChunkProcessor()
+    downloader = decoder(impl, StorageStreamDownloader)(message(container, name))
+    downloader.readinto(sink)
+    return sink.total
+
+
+def stream_blob_aio(container: str, name: str) -> int:
+    from azure.storage.blob import aio
+
+    async def run() -> int:
+        sink = ChunkProcessor()
+        downloader = decoder("funcbind", aio.StorageStreamDownloader)(message(container, name))
+        await downloader.readinto(sink)
+        await connections.default_clients().aclose()  # this loop's clients end with it
+        return sink.total
+
+    return asyncio.run(run())
+
+
+@pytest.mark.benchmark(group="storage sdk: StorageStreamDownloader readinto 256 MiB")
+def test_stream_a_256_mib_blob(benchmark: Any, azurite_blobs: str, bench_mode: str) -> None:
+    rounds = 1 if bench_mode == "short" else 3
+    run = lambda: stream_blob("funcbind", azurite_blobs, "256mib.bin")  # noqa: E731
+    assert benchmark.pedantic(run, rounds=rounds, iterations=1) == BIG
+    benchmark.extra_info["peak_bytes"] = peak_memory(run)
+
+
+@pytest.mark.benchmark(group="storage sdk: aio StorageStreamDownloader readinto 256 MiB")
+def test_stream_a_256_mib_blob_aio(benchmark: Any, azurite_blobs: str, bench_mode: str) -> None:
+    if bench_mode == "short":
+        pytest.skip("a full-mode row: the sync row above covers the short run")
+    run = lambda: stream_blob_aio(azurite_blobs, "256mib.bin")  # noqa: E731
+    assert benchmark.pedantic(run, rounds=3, iterations=1) == BIG
+    benchmark.extra_info["peak_bytes"] = peak_memory(run)
+
+
+@pytest.mark.parametrize("impl", ["azure.functions", "funcbind"])
+def test_stream_a_32_mib_blob(
+    benchmark: Any, impl: str, azurite_blobs: str, bench_mode: str
+) -> None:
+    benchmark.group = "storage sdk: StorageStreamDownloader readinto 32 MiB"
+    rounds = 1 if bench_mode == "short" else 3
+    run = lambda: stream_blob(impl, azurite_blobs, "32mib.bin")  # noqa: E731
+    assert benchmark.pedantic(run, rounds=rounds, iterations=1) == COMPARED
+    benchmark.extra_info["peak_bytes"] = peak_memory(run)

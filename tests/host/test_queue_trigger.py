@@ -4,6 +4,7 @@ host killed mid-invocation (the message comes back: at least once, never lost)."
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 from collections.abc import Iterator
 from datetime import datetime
@@ -176,3 +177,24 @@ def test_a_host_killed_during_an_invocation_loses_nothing(azurite: Azurite, tmp_
     finally:
         assert second.stop() == 0
     assert sorted(r["dequeue_count"] for r in job_records(tmp_path, "slow-1")) == [1, 2]
+
+
+def test_message_encoding_none_reads_and_writes_plain_text(
+    azurite: Azurite, tmp_path: Path
+) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(STORAGE_APP, app)
+    host_json = json.loads((app / "host.json").read_text())
+    host_json["extensions"]["queues"]["messageEncoding"] = "none"
+    (app / "host.json").write_text(json.dumps(host_json))
+    names = {"JOBS_QUEUE": unique("plain"), "OUT_CONTAINER": unique("results")}
+    queue, _, results = clients(azurite, names)
+    queue.create_queue()
+    env = storage_env(azurite_env(azurite), tmp_path, ("job",), **names)
+    host = RunningHost(app, "--no-auth", env=env)
+    try:
+        queue.send_message(json.dumps({"id": "plain-1", "action": "ok"}))  # not base64
+        done = wait_until(lambda: blob_text(results, "job-plain-1.txt"), what="the output blob")
+        assert done == "plain-1 done after 1 attempt(s)"
+    finally:
+        assert host.stop() == 0

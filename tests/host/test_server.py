@@ -264,13 +264,16 @@ def test_keys_are_not_printed_in_request_logs(webapp: RunningHost) -> None:
 # -- admin invoke ----------------------------------------------------------------------------
 
 
-def wait_for_file(path: Path, timeout: float = 15) -> dict[str, object]:
+def wait_for_file(path: Path, timeout: float = 30) -> dict[str, object]:
+    """The JSON a function wrote, once it is complete (the function writes it in steps)."""
     deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} was never written"
-        time.sleep(0.05)
-    data: dict[str, object] = json.loads(path.read_text())
-    return data
+    while True:
+        try:
+            data: dict[str, object] = json.loads(path.read_text())
+            return data
+        except (FileNotFoundError, ValueError):
+            assert time.monotonic() < deadline, f"{path} was never written"
+            time.sleep(0.05)
 
 
 def test_admin_invoke_runs_a_queue_function_with_the_input(

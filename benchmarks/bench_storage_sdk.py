@@ -26,7 +26,8 @@ from azure.storage.blob import BlobClient, ContainerClient, StorageStreamDownloa
 from benchmarks._memory import peak_memory
 from funcbind.host.azurite import Azurite, AzuriteError, development_connection_string
 from funcbind.registry import default_registry
-from funcbind.storage import StorageClients, blob_reference, connections, set_default_clients
+from funcbind.storage import StorageClients, blob_reference, set_default_clients
+from funcbind.storage import clients as client_cache
 from funcbind.worker import WorkerRegistry
 
 extension = pytest.importorskip(
@@ -68,14 +69,14 @@ def decoder(impl: str, pytype: Any) -> Callable[[SimpleNamespace], Any]:
 def use_connection(value: str) -> Iterator[StorageClients]:
     """Point the connection setting at ``value`` for both stacks (the stock one reads
     os.environ), with a fresh funcbind client cache; restore everything afterwards."""
-    previous_default = connections._default
+    previous_default = client_cache._default
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(CONNECTION, value)
         clients = set_default_clients(StorageClients())
         try:
             yield clients
         finally:
-            connections._default = previous_default
+            client_cache._default = previous_default
             clients.close()
 
 
@@ -194,7 +195,7 @@ def stream_blob_aio(container: str, name: str) -> int:
         sink = ChunkProcessor()
         downloader = decoder("funcbind", aio.StorageStreamDownloader)(message(container, name))
         await downloader.readinto(sink)
-        await connections.default_clients().aclose()  # this loop's clients end with it
+        await client_cache.default_clients().aclose()  # this loop's clients end with it
         return sink.total
 
     return asyncio.run(run())

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
+from typing import Any
 
 import azure.functions as func
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funcbind import Datum
-from funcbind.datum import python_value
+from funcbind import Datum, DecodeError
+from funcbind.datum import parse_json, python_value
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
@@ -69,3 +70,45 @@ def test_python_value_per_kind(datum: Datum, expected: object) -> None:
 def test_python_value_accepts_other_datum_classes() -> None:
     theirs = func.meta.Datum('{"a": [1]}', "json")
     assert python_value(theirs) == {"a": [1]} == theirs.python_value
+
+
+# -- parse_json ----------------------------------------------------------------------
+
+
+@given(json_values, st.sampled_from([str, str.encode, lambda t: memoryview(t.encode())]))
+def test_parse_json_reads_text_bytes_and_views(value: object, wrap: Any) -> None:
+    assert parse_json(wrap(json.dumps(value)), "here") == value
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{not json", "Expecting property name"),
+        ("", "Expecting value"),
+        (b"\xff", "codec can't decode"),
+        (5, "must be str, bytes or bytearray, not int"),
+        ("[" * 100_000, "recursion"),
+        ('{"a":' * 100_000, "recursion"),
+    ],
+)
+def test_parse_json_turns_every_failure_into_a_decode_error(text: Any, reason: str) -> None:
+    with pytest.raises(DecodeError) as info:
+        parse_json(text, "binding 'b', field 'f'")
+    message = str(info.value)
+    assert message.startswith("binding 'b', field 'f': expected JSON text, got invalid JSON (")
+    assert reason in message
+    assert isinstance(info.value, ValueError)
+    assert info.value.__cause__ is not None
+
+
+def test_parse_json_wording_and_parser_can_be_chosen() -> None:
+    calls = []
+
+    def loads(text: str) -> object:
+        calls.append(text)
+        return json.loads(text)
+
+    assert parse_json("[1]", "w", loads=loads) == [1]
+    assert calls == ["[1]"]
+    with pytest.raises(DecodeError, match=r"^w: expected TimerInfo, got a bad body \(Expecting"):
+        parse_json("nope", "w", expected="TimerInfo", got="a bad body", loads=loads)

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import azure.functions as func
 import pytest
 
-from funcbind import Datum, default_registry
+from funcbind import Datum
 from funcbind.function import FunctionPlan
 from funcbind.invoke import invoke
 from funcbind.loader import LoadedApp, load_app
@@ -25,7 +25,6 @@ from funcbind.loader import LoadedApp, load_app
 pytestmark = pytest.mark.anyio
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-REGISTERED = set(default_registry())
 
 
 @pytest.fixture
@@ -43,19 +42,12 @@ def info_level() -> Iterator[None]:
     root.setLevel(level)
 
 
-def require(*binding_types: str) -> None:
-    missing = [name for name in binding_types if name not in REGISTERED]
-    if missing:
-        pytest.skip(f"binding type(s) {', '.join(missing)} not registered in BUILTIN_MODULES yet")
-
-
 @pytest.fixture(scope="module")
 def app() -> Iterator[LoadedApp]:
     yield load_app(EXAMPLES)
 
 
-def plan(app: LoadedApp, name: str, *binding_types: str) -> FunctionPlan:
-    require(*binding_types)
+def plan(app: LoadedApp, name: str) -> FunctionPlan:
     assert name in app.functions, app.errors.get(name)
     return app.functions[name]
 
@@ -113,7 +105,6 @@ def response_of(datum: Datum | None) -> dict[str, Any]:
 
 
 def test_the_example_app_loads_completely(app: LoadedApp) -> None:
-    require("httpTrigger", "http", "blob", "queue", "queueTrigger", "timerTrigger")
     assert app.errors == {}
     assert sorted(app.functions) == [
         "AsyncHello",
@@ -143,7 +134,7 @@ def test_host_and_local_settings() -> None:
     [({"user": "Ann"}, "Hello, Ann!"), ({"name": "Bo"}, "Hello, Bo!"), ({}, "Hello, User!")],
 )
 async def test_http_hello(app: LoadedApp, query: dict[str, str], expected: str) -> None:
-    hello = plan(app, "HttpHello", "httpTrigger", "http")
+    hello = plan(app, "HttpHello")
     inputs, metadata = http_request(query=query)
     result = await invoke(hello, inputs, trigger_metadata=metadata)
     assert result.ok, result.error
@@ -151,7 +142,7 @@ async def test_http_hello(app: LoadedApp, query: dict[str, str], expected: str) 
 
 
 async def test_blob_input_bound_by_a_route_value(app: LoadedApp) -> None:
-    blob_by_name = plan(app, "BlobByName", "httpTrigger", "http", "blob")
+    blob_by_name = plan(app, "BlobByName")
     assert blob_by_name.binding("obj").properties["path"] == "samples/{name}"  # type: ignore[union-attr]
     inputs, metadata = http_request(path="/api/files/report.csv", route={"name": "report.csv"})
     # The host reads samples/report.csv (dataType binary) and sends its bytes.
@@ -168,7 +159,7 @@ async def test_blob_input_bound_by_a_route_value(app: LoadedApp) -> None:
 
 
 async def test_blob_input_that_does_not_exist(app: LoadedApp) -> None:
-    blob_by_name = plan(app, "BlobByName", "httpTrigger", "http", "blob")
+    blob_by_name = plan(app, "BlobByName")
     inputs, metadata = http_request(path="/api/files/nope", route={"name": "nope"})
     result = await invoke(
         blob_by_name, {**inputs, "obj": Datum(None, None)}, trigger_metadata=metadata
@@ -178,7 +169,7 @@ async def test_blob_input_that_does_not_exist(app: LoadedApp) -> None:
 
 
 async def test_queue_output_through_out(app: LoadedApp) -> None:
-    enqueue = plan(app, "EnqueueMessage", "httpTrigger", "http", "queue")
+    enqueue = plan(app, "EnqueueMessage")
     assert enqueue.binding("msg").properties["queueName"] == "outqueue"  # type: ignore[union-attr]
     inputs, metadata = http_request(path="/api/EnqueueMessage", query={"body": "ship it"})
     result = await invoke(enqueue, inputs, trigger_metadata=metadata)
@@ -189,7 +180,7 @@ async def test_queue_output_through_out(app: LoadedApp) -> None:
 
 
 async def test_queue_output_not_set_sends_nothing(app: LoadedApp) -> None:
-    enqueue = plan(app, "EnqueueMessage", "httpTrigger", "http", "queue")
+    enqueue = plan(app, "EnqueueMessage")
     inputs, metadata = http_request(path="/api/EnqueueMessage")
     result = await invoke(enqueue, inputs, trigger_metadata=metadata)
     assert result.ok, result.error
@@ -197,7 +188,7 @@ async def test_queue_output_not_set_sends_nothing(app: LoadedApp) -> None:
 
 
 async def test_custom_script_file_and_entry_point(app: LoadedApp) -> None:
-    custom = plan(app, "CustomEntry", "httpTrigger", "http")
+    custom = plan(app, "CustomEntry")
     assert Path(custom.script_file).name == "main.py" and custom.entry_point == "customentry"
     inputs, metadata = http_request(method="POST", path="/api/custom", body=b"{}")
     result = await invoke(custom, inputs, trigger_metadata=metadata)
@@ -210,7 +201,7 @@ async def test_custom_script_file_and_entry_point(app: LoadedApp) -> None:
 
 
 async def test_async_function(app: LoadedApp) -> None:
-    async_hello = plan(app, "AsyncHello", "httpTrigger", "http")
+    async_hello = plan(app, "AsyncHello")
     assert async_hello.is_async
     inputs, metadata = http_request(path="/api/AsyncHello", query={"user": "Cy"})
     result = await invoke(async_hello, inputs, trigger_metadata=metadata)
@@ -220,7 +211,7 @@ async def test_async_function(app: LoadedApp) -> None:
 
 
 async def test_context_echo(app: LoadedApp) -> None:
-    echo = plan(app, "ContextEcho", "httpTrigger", "http")
+    echo = plan(app, "ContextEcho")
     inputs, metadata = http_request(path="/api/ContextEcho")
     result = await invoke(
         echo,
@@ -233,7 +224,7 @@ async def test_context_echo(app: LoadedApp) -> None:
 
 
 async def test_context_echo_details(app: LoadedApp) -> None:
-    echo = plan(app, "ContextEcho", "httpTrigger", "http")
+    echo = plan(app, "ContextEcho")
     inputs, metadata = http_request(path="/api/ContextEcho", query={"details": "1"})
     result = await invoke(
         echo,
@@ -257,7 +248,7 @@ async def test_context_echo_details(app: LoadedApp) -> None:
 
 
 async def test_blueprint_route(app: LoadedApp) -> None:
-    greet = plan(app, "greet", "httpTrigger", "http")
+    greet = plan(app, "greet")
     assert greet.trigger.properties["route"] == "greet/{name}"
     assert greet.trigger.properties["methods"] == ["GET"]
     assert greet.trigger.properties["authLevel"] == "anonymous"
@@ -281,7 +272,7 @@ def queue_message(body: str, dequeue_count: int = 1) -> tuple[Datum, dict[str, D
 
 
 async def test_queue_trigger_with_queue_output(app: LoadedApp) -> None:
-    process_order = plan(app, "process_order", "queueTrigger", "queue")
+    process_order = plan(app, "process_order")
     body = json.dumps({"id": "A-17", "lines": [{"qty": 2, "price": 1.25}, {"qty": 1, "price": 7}]})
     message, metadata = queue_message(body, dequeue_count=2)
     result = await invoke(process_order, {"order": message}, trigger_metadata=metadata)
@@ -291,7 +282,7 @@ async def test_queue_trigger_with_queue_output(app: LoadedApp) -> None:
 
 
 async def test_a_bad_queue_message_fails_without_outputs(app: LoadedApp) -> None:
-    process_order = plan(app, "process_order", "queueTrigger", "queue")
+    process_order = plan(app, "process_order")
     message, metadata = queue_message("not json")
     result = await invoke(process_order, {"order": message}, trigger_metadata=metadata)
     assert not result.ok and result.stage == "call"
@@ -299,7 +290,7 @@ async def test_a_bad_queue_message_fails_without_outputs(app: LoadedApp) -> None
 
 
 async def test_timer_trigger(app: LoadedApp) -> None:
-    heartbeat = plan(app, "heartbeat", "timerTrigger")
+    heartbeat = plan(app, "heartbeat")
     assert heartbeat.trigger.properties["schedule"] == "0 */5 * * * *"
     info = {
         "Schedule": {"AdjustForDST": True},
@@ -316,7 +307,7 @@ async def test_timer_trigger(app: LoadedApp) -> None:
 
 
 def test_seed_objects_are_azure_functions_types(app: LoadedApp) -> None:
-    hello = plan(app, "HttpHello", "httpTrigger", "http")
+    hello = plan(app, "HttpHello")
     decoder = hello.params[0].decoder
     assert decoder is not None
     inputs, metadata = http_request(query={"user": "x"})

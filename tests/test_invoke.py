@@ -34,8 +34,12 @@ from funcbind.invoke import (
     FunctionInvocationError,
     InvocationContext,
     OutValue,
+    RetryInfo,
+    TraceInfo,
+    default_executor,
     invoke,
     make_executor,
+    shutdown_default_executor,
     thread_pool_size,
 )
 from funcbind.registry import Decoder, Encoder
@@ -450,6 +454,63 @@ async def test_context_from_objects_and_defaults(executor: ThreadPoolExecutor) -
     assert (default.retry_context.retry_count, default.retry_context.max_retry_count) == (0, 0)
 
 
+@pytest.mark.parametrize(
+    ("trace_context", "retry_context", "message"),
+    [
+        (None, {"retry_count": "abc"}, "expected retry_count to be a whole number, got str 'abc'"),
+        (None, {"max_retry_count": [1]}, "expected max_retry_count to be a whole number"),
+        (None, {"retry_count": float("inf")}, "expected retry_count to be a whole number"),
+        ({"attributes": 5}, None, "expected attributes to be a mapping, got int 5"),
+        ({"attributes": "k=v"}, None, "expected attributes to be a mapping, got str"),
+    ],
+)
+async def test_a_malformed_context_fails_the_invocation(
+    executor: ThreadPoolExecutor, trace_context: Any, retry_context: Any, message: str
+) -> None:
+    called = []
+
+    def main(event: str, context: func.Context) -> None:
+        called.append(context)
+
+    result = await invoke(
+        plan_of(main, TRIGGER),
+        EVENT,
+        trace_context=trace_context,
+        retry_context=retry_context,
+        executor=executor,
+    )
+    assert not result.ok and result.stage == "decode" and not called
+    assert isinstance(result.error, DecodeError)
+    assert str(result.error).startswith("function 'main', parameter 'context': ")
+    assert message in str(result.error)
+
+
+async def test_a_context_object_that_raises_fails_the_invocation(
+    executor: ThreadPoolExecutor,
+) -> None:
+    class Broken:
+        @property
+        def trace_parent(self) -> str:
+            raise RuntimeError("no trace")
+
+    def main(event: str, context: func.Context) -> None:
+        pass
+
+    result = await invoke(plan_of(main, TRIGGER), EVENT, trace_context=Broken(), executor=executor)
+    assert result.stage == "decode" and isinstance(result.error, DecodeError)
+    assert "building the context failed: RuntimeError: no trace" in str(result.error)
+    assert isinstance(result.error.__cause__, RuntimeError)
+
+
+def test_context_infos_validate_what_they_are_given() -> None:
+    assert RetryInfo.of({"retry_count": "2", "max_retry_count": None}).retry_count == 2
+    assert TraceInfo.of({"attributes": {"a": "1"}}).attributes == {"a": "1"}
+    with pytest.raises(DecodeError, match="retry context"):
+        RetryInfo.of({"max_retry_count": object()})
+    with pytest.raises(DecodeError, match="trace context"):
+        TraceInfo.of({"attributes": [("a", "1")]})
+
+
 # -- where functions run -----------------------------------------------------------------------
 
 
@@ -472,6 +533,16 @@ async def test_sync_functions_run_in_the_pool_async_ones_on_the_loop(
     assert threads["sync"] in {thread.ident for thread in executor._threads}
 
 
+@pytest.fixture
+def default_pool() -> Iterator[None]:
+    """Stop the process-wide pool a test started, so its threads do not outlive the test."""
+    yield
+    pool = default_executor()
+    shutdown_default_executor()
+    assert all(not thread.is_alive() for thread in pool._threads)
+
+
+@pytest.mark.usefixtures("default_pool")
 async def test_the_default_pool_is_named_and_used_without_an_executor() -> None:
     names = []
 
@@ -642,6 +713,19 @@ async def test_records_outside_invocations_are_tagged_none() -> None:
     record = logging.getLogger("tests.invoke").makeRecord("x", logging.INFO, "f", 1, "m", (), None)
     assert record.funcbind_invocation_id is None  # type: ignore[attr-defined]
     assert invocation_logs.current_invocation() is None
+
+
+async def test_a_thread_naming_an_invocation_not_collecting_tags_only_its_id() -> None:
+    invocation_logs.install()
+    storage = invocation_logs.thread_local_storage()
+    storage.invocation_id = "finished-earlier"
+    try:
+        logger = logging.getLogger("tests.invoke")
+        record = logger.makeRecord("x", logging.INFO, "f", 1, "m", (), None)
+    finally:
+        storage.invocation_id = None
+    assert record.funcbind_invocation_id == "finished-earlier"  # type: ignore[attr-defined]
+    assert record.funcbind_function_name is None  # type: ignore[attr-defined]
 
 
 async def test_logs_of_a_non_propagating_logger_are_still_collected(executor: Any) -> None:

@@ -287,3 +287,45 @@ def test_reloading_reads_edited_code(tmp_path: Path, registry: Registry) -> None
     assert first.functions["Hello"].function(item="") == "a"
     assert second.functions["Hello"].function(item="") == "edited"
     assert second.functions["hello_v2"].function(item="") == "edited too"
+
+
+@pytest.mark.parametrize(
+    ("library", "stays_on_path"),
+    [
+        (".venv/lib/python3.11/site-packages", False),  # func init / VS Code
+        (".python_packages/lib/site-packages", False),  # Azure's deployment layout
+        ("vendor/dist-packages", False),
+        ("libs", True),  # any other sys.path entry nested in the app directory
+    ],
+)
+def test_packages_installed_inside_the_app_are_not_its_code(
+    tmp_path: Path,
+    registry: Registry,
+    library: str,
+    stays_on_path: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app_dir = tmp_path / "app"
+    shutil.copytree(APPS / "twin_a", app_dir)
+    site = app_dir / library
+    site.mkdir(parents=True)
+    module_name = f"thirdparty_{tmp_path.name.replace('-', '_')}"
+    (site / f"{module_name}.py").write_text("class Model:\n    pass\n")
+    forget = "" if stays_on_path else f"sys.path.remove({str(site)!r})\n"
+    (app_dir / "shared.py").write_text(
+        f"import sys\nsys.path.append({str(site)!r})\nimport {module_name}\n{forget}WHO = 'a'\n"
+    )
+    monkeypatch.setattr(sys, "path", list(sys.path))
+
+    first = load_app(app_dir, registry=registry)
+    library_module = sys.modules[module_name]
+    second = load_app(app_dir, registry=registry)
+
+    assert first.ok and second.ok
+    # Imported once, never executed again: the reload keeps the very module object (and
+    # so the identity of its classes), and the module is not taken into the app's package.
+    assert sys.modules[module_name] is library_module
+    assert f"{first.package}.{module_name}" not in sys.modules
+    # The app's own module is still the app's.
+    assert f"{first.package}.shared" in sys.modules
+    del sys.modules[module_name]

@@ -289,3 +289,45 @@ def test_cache_keeps_bindings_of_other_names_apart() -> None:
     assert first is not second
     with pytest.raises(DecodeError, match="'second'"):
         second(Datum(None, None), None)
+
+
+def test_bindings_that_differ_only_in_properties_get_their_own_decoder() -> None:
+    class PropertyReader:
+        directions = frozenset({"in"})
+
+        def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder:
+            prefix = binding.properties["prefix"]
+            return lambda datum, metadata: f"{prefix}:{datum.value}"
+
+    registry = Registry()
+    registry.register("prefixed", converter=PropertyReader())
+    first = BindingSpec("prefixed", name="x", properties={"prefix": "A", "tags": ["t"]})
+    second = BindingSpec("prefixed", name="x", properties={"prefix": "B", "tags": ["t"]})
+    assert registry.decoder("prefixed", str, first)(Datum("v", "string"), None) == "A:v"
+    assert registry.decoder("prefixed", str, second)(Datum("v", "string"), None) == "B:v"
+    assert registry.decoder("prefixed", str, first) is registry.decoder("prefixed", str, first)
+
+
+def test_a_converter_that_crashes_while_compiling_is_named() -> None:
+    class Faulty:
+        directions = frozenset({"in"})
+
+        def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder:
+            return {"expected": 1}["databaseName"]  # type: ignore[no-any-return]
+
+    registry = Registry()
+    registry.register("faulty", converter=Faulty())
+    with pytest.raises(AnnotationError) as info:
+        registry.decoder("faulty", str, BindingSpec("faulty", name="doc"))
+    message = str(info.value)
+    assert "<locals>.Faulty failed to compile str" in message
+    assert "'faulty' ('doc')" in message
+    assert "KeyError: 'databaseName'" in message
+    assert isinstance(info.value.__cause__, KeyError)
+
+
+def test_implicit_output_needs_the_out_direction() -> None:
+    with pytest.raises(RegistrationError, match="implicit output needs the 'out' direction"):
+        Registry().register(
+            "inonly", converter=TextConverter(), directions=["in"], implicit_output=True
+        )

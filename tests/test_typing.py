@@ -134,3 +134,19 @@ def test_non_types_raise_a_clear_error(annotation: Any, fragment: str) -> None:
         normalize(annotation)
     assert fragment in str(info.value)
     assert isinstance(info.value, TypeError)
+
+
+def test_satisfied_by_names_the_classes_a_model_instance_satisfies() -> None:
+    class Model(func.QueueMessage):
+        pass
+
+    assert normalize(func.QueueMessage).satisfied_by(Model)
+    assert normalize(Optional[func.QueueMessage]).satisfied_by(Model)
+    assert normalize(func._abc.QueueMessage).satisfied_by(Model)
+    assert normalize(Model).satisfied_by(Model)
+    assert not normalize(object).satisfied_by(Model)  # says nothing about the value
+    assert not normalize(dict).satisfied_by(Model)
+    assert not normalize(list[func.QueueMessage]).satisfied_by(Model)
+    assert not normalize(typing.Any).satisfied_by(Model)
+    # ``within`` keeps out bases that are too general for the binding
+    assert not normalize(func._abc.QueueMessage).satisfied_by(Model, within=func.QueueMessage)

@@ -30,7 +30,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import wire_messages
-from funcbind import Datum, DecodeError, EncodeError, UnsupportedDatumError, UnsupportedValueError
+from funcbind import (
+    Datum,
+    DecodeError,
+    EncodeError,
+    UnsupportedDatumError,
+    UnsupportedValueError,
+    default_registry,
+)
 from funcbind.bindings.generic import encode_value
 from funcbind.wire import (
     TYPED_DATA_KINDS,
@@ -433,6 +440,27 @@ def test_with_only_nullable_maps_the_plain_maps_are_filled(pb: Any) -> None:
     )
 
 
+def test_the_request_model_sees_the_merged_maps(pb: Any) -> None:
+    ns = pb.NullableString
+    message = _request(
+        pb,
+        url="http://localhost:7071/api/x?a=1&flag=",
+        headers={},
+        query={"a": "1"},
+        params={},
+        nullable_query={"a": ns(value="1"), "flag": ns(value=""), "unset": ns()},
+        nullable_headers={"x-empty": ns(value="")},
+        nullable_params={"id": ns(value="7"), "optional": ns()},
+    )
+    request = default_registry().decoder("httpTrigger", func.HttpRequest)(
+        datum_from_typed_data(message), None
+    )
+    # One rule, applied here: empty values are kept, names without a value are not.
+    assert dict(request.params) == {"a": "1", "flag": ""}
+    assert dict(request.headers) == {"x-empty": ""}
+    assert dict(request.route_params) == {"id": "7"}
+
+
 def test_a_plain_value_wins_over_a_conflicting_nullable_one(pb: Any) -> None:
     message = _request(
         pb, query={"a": "plain"}, nullable_query={"a": pb.NullableString(value="nullable")}
@@ -666,7 +694,7 @@ def test_same_site_may_be_an_enum(pb: Any) -> None:
     [
         "Wed, 21 Oct 2026 07:28:00 GMT",
         "Wednesday, 21-Oct-26 07:28:00 GMT",
-        "Wed, 21 Oct 2026 09:28:00 +0200",
+        "Wed, 21 Oct 2026 07:28:00 +0200",  # RFC 6265: the offset is ignored, as browsers do
         "Wed, 21 Oct 2026 07:28:00",
         "2026-10-21T07:28:00Z",
         "2026-10-21T03:28:00-04:00",
@@ -867,6 +895,28 @@ def test_wrong_python_types_are_encode_errors(datum: Datum, expected: str) -> No
     with pytest.raises(EncodeError) as caught:
         datum_to_typed_data(datum, STAND_IN)
     assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("datum", "expected"),
+    [
+        (Datum(10**400, "double"), "'double' Datum: expected a float or an int within the range"),
+        (_response([Cookie("n", "v", max_age=10**400)]), "cookie 'n', max-age: expected seconds"),
+        (_response([Cookie("n", "v", max_age="1e400")]), "cookie 'n', max-age: expected seconds"),
+    ],
+)
+def test_numbers_beyond_a_double_are_encode_errors(datum: Datum, expected: str) -> None:
+    with pytest.raises(EncodeError) as caught:
+        datum_to_typed_data(datum, STAND_IN)
+    assert expected in str(caught.value)
+
+
+def test_a_response_cookie_expiring_beyond_year_9999_is_a_decode_error(pb: Any) -> None:
+    stamp = {"value": {"seconds": 10**12}}
+    cookie = pb.RpcHttpCookie(name="a", value="b", expires=pb.NullableTimestamp(**stamp))
+    message = pb.TypedData(http=pb.RpcHttp(cookies=[cookie]))
+    with pytest.raises(DecodeError, match="cookie 'a': expected an expiry between the years"):
+        datum_from_typed_data(message)
 
 
 def test_an_unknown_outgoing_type_is_unsupported() -> None:

@@ -114,6 +114,7 @@ def test_unsupported_data_is_also_not_implemented(worker: WorkerRegistry) -> Non
     with pytest.raises(NotImplementedError) as encode_info:
         generic.encode(object(), expected_type=None)
     assert isinstance(encode_info.value, UnsupportedValueError)
+    assert str(encode_info.value).startswith("binding 'generic': expected str")
 
 
 def test_trigger_metadata_only_reaches_trigger_converters() -> None:
@@ -174,3 +175,28 @@ def test_http_bodies_become_bytes_for_the_workers(worker: WorkerRegistry) -> Non
     body = datum.value["body"]
     assert type(body.value) is bytes
     assert body.value == b"<p>hi</p>"
+
+
+@pytest.mark.parametrize(
+    ("binding", "annotation", "accepted"),
+    [
+        ("httpTrigger", func.HttpRequest, True),
+        ("httpTrigger", typing.Optional[func.HttpRequest], True),
+        ("blobTrigger", func.InputStream, True),
+        ("queueTrigger", func.QueueMessage, True),
+        ("timerTrigger", func.TimerRequest, True),
+        # funcbind's own functions may take these, but a worker calls decode() without
+        # the annotation and would hand over the model instead:
+        ("queueTrigger", dict, False),
+        ("timerTrigger", dict, False),
+        ("blobTrigger", bytes, False),
+    ],
+)
+def test_workers_are_offered_only_what_decode_without_pytype_gives(
+    worker: WorkerRegistry, binding: str, annotation: Any, accepted: bool
+) -> None:
+    found = worker.get(binding)
+    assert found is not None
+    assert found.check_input_type_annotation(annotation) is accepted
+    # ... while funcbind's own function layer still compiles them.
+    assert worker.registry.decoder(binding, annotation) is not None

@@ -76,6 +76,22 @@ class TypeSpec:
         except TypeError:
             return False
 
+    def satisfied_by(self, model: type, *, within: type | None = None) -> bool:
+        """True when an instance of ``model`` satisfies this annotation; never raises.
+
+        That is, the annotation names a (non-generic) class ``model`` derives from,
+        other than ``object``; with ``within``, that class must also derive from
+        ``within`` (so ``InputStream`` qualifies for a stream model but ``io.IOBase``
+        does not).
+        """
+        cls = self.cls
+        if self.kind != "class" or cls is None or cls is object or self.args:
+            return False
+        try:
+            return issubclass(model, cls) and (within is None or issubclass(cls, within))
+        except TypeError:  # a class whose metaclass refuses the check
+            return False
+
     def items_subclass_of(self, *classes: type) -> bool:
         """True for a list spec whose (non-optional) items derive from ``classes``."""
         return self.kind == "list" and self.item is not None and self.item.subclass_of(*classes)
@@ -87,7 +103,8 @@ class TypeSpec:
         elif self.kind == "none":
             text = "None"
         elif self.kind == "list":
-            text = f"list[{self.item.describe() if self.item else 'Any'}]"
+            has_item = self.item is not None and self.item.kind != "any"
+            text = f"list[{self.item.describe()}]" if has_item and self.item else "list"
         elif self.kind == "union":
             text = " | ".join(option.describe() for option in self.options)
         else:
@@ -123,7 +140,7 @@ def _normalize(annotation: object, original: object) -> TypeSpec:
     args = typing.get_args(annotation)
 
     if origin in _ANNOTATED_ORIGINS:
-        return _replace_annotation(_normalize(args[0], args[0]), original)
+        return _with(_normalize(args[0], args[0]), annotation=original)
     if origin in _UNION_ORIGINS:
         return _normalize_union(args, original)
     if _is_out(origin):
@@ -141,7 +158,7 @@ def _normalize(annotation: object, original: object) -> TypeSpec:
         if isinstance(origin, type):
             return TypeSpec(annotation=original, kind="class", cls=origin, args=args)
         raise AnnotationError(f"expected a type, got {original!r}")
-    if annotation in (list, list, tuple, collections.abc.Sequence):
+    if any(annotation is origin for origin in _LIST_ORIGINS):  # a bare list, Sequence, ...
         return TypeSpec(annotation=original, kind="list", cls=list, item=ANY)
     if isinstance(annotation, type):
         return TypeSpec(annotation=original, kind="class", cls=annotation)
@@ -176,10 +193,6 @@ def _is_out(origin: object) -> bool:
     # Workers recognise Out parameters by the class name alone; so do we, which
     # keeps azure.functions out of this module's imports.
     return isinstance(origin, type) and origin.__name__ == "Out"
-
-
-def _replace_annotation(spec: TypeSpec, original: object) -> TypeSpec:
-    return _with(spec, annotation=original)
 
 
 def _with(spec: TypeSpec, **changes: Any) -> TypeSpec:

@@ -10,9 +10,12 @@ Decoders never require this class: any object with ``.value`` and ``.type`` work
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["COLLECTION_FIELDS", "Datum", "DatumLike", "python_value"]
+from .errors import DecodeError
+
+__all__ = ["COLLECTION_FIELDS", "Datum", "DatumLike", "parse_json", "python_value"]
 
 # The attribute of each collection message that holds its items.
 COLLECTION_FIELDS = {
@@ -78,3 +81,27 @@ def python_value(datum: DatumLike) -> Any:
     if field is not None:
         return list(getattr(value, field, value))
     return value
+
+
+def parse_json(
+    text: Any,
+    where: str,
+    *,
+    expected: str = "JSON text",
+    got: str = "invalid JSON",
+    loads: Callable[[Any], Any] = json.loads,
+) -> Any:
+    """JSON text (str, bytes, bytearray or memoryview) parsed, or a DecodeError saying where.
+
+    Whatever the parser raises for text off the wire becomes the DecodeError
+    "<where>: expected <expected>, got <got> (<reason>)": invalid syntax, a value that
+    is not text at all, an integer longer than Python converts (3.11+), and nesting
+    deeper than the recursion limit, which ``json`` reports as a RecursionError.
+    ``loads`` lets a caller keep a faster parser with the same results.
+    """
+    if isinstance(text, memoryview):
+        text = bytes(text)  # json accepts bytes and bytearray, not views
+    try:
+        return loads(text)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise DecodeError(f"{where}: expected {expected}, got {got} ({exc})") from exc

@@ -41,6 +41,8 @@ class DeferredBinding:
     ``source`` is the ModelBindingData source to send (``AzureStorageBlobs``,
     ``AzureStorageQueues``); ``collection`` says the parameter is a list, so the host
     sends ``collection_model_binding_data``; ``asynchronous`` that it is an aio client.
+    ``is_trigger`` is the function plan's own answer (a plugin trigger's type need not
+    end in "Trigger").
     """
 
     binding: BindingSpec
@@ -48,14 +50,11 @@ class DeferredBinding:
     source: str | None
     collection: bool
     asynchronous: bool
+    is_trigger: bool
 
     @property
     def name(self) -> str:
         return self.binding.name
-
-    @property
-    def is_trigger(self) -> bool:
-        return self.binding.type.lower().endswith("trigger")
 
 
 def deferred_bindings(plan: FunctionPlan) -> dict[str, DeferredBinding]:
@@ -81,6 +80,7 @@ def _deferred(param: ParamPlan) -> DeferredBinding | None:
         source=getattr(decoder, "source", None),
         collection=bool(getattr(decoder, "collection", False)),
         asynchronous=bool(getattr(decoder, "asynchronous", False)),
+        is_trigger=param.is_trigger,
     )
 
 

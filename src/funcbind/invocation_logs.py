@@ -26,7 +26,6 @@ __all__ = [
     "FUNCTION_NAME_ATTR",
     "INVOCATION_ID_ATTR",
     "InvocationLog",
-    "begin",
     "current_invocation",
     "end",
     "enter",
@@ -108,17 +107,11 @@ def install() -> None:
             record = previous(*args, **kwargs)
             if INVOCATION_ID_ATTR in record.__dict__:
                 return record  # an inner factory of ours already tagged it
-            log = _current.get()
+            log = current_invocation()
             if log is None:
-                invocation_id = getattr(_thread_local, "invocation_id", None)
-                if invocation_id is not None:
-                    log = _active.get(invocation_id)
-                    if log is None:
-                        record.__dict__[INVOCATION_ID_ATTR] = invocation_id
-                        record.__dict__[FUNCTION_NAME_ATTR] = None
-                        return record
-            if log is None:
-                record.__dict__[INVOCATION_ID_ATTR] = None
+                # A thread may name an invocation that is not (or no longer) collecting:
+                # its records still carry the id.
+                record.__dict__[INVOCATION_ID_ATTR] = getattr(_thread_local, "invocation_id", None)
                 record.__dict__[FUNCTION_NAME_ATTR] = None
             else:
                 record.__dict__[INVOCATION_ID_ATTR] = log.invocation_id
@@ -131,15 +124,11 @@ def install() -> None:
         _Installed.factory = tagging_factory
 
 
-def begin(invocation_id: str, function_name: str) -> InvocationLog:
-    """Start collecting for an invocation in the current context; pair with :func:`end`."""
-    log = InvocationLog(invocation_id, function_name)
-    enter(log)
-    return log
-
-
 def enter(log: InvocationLog) -> None:
-    """Start collecting into ``log`` (or a subclass of it) in the current context."""
+    """Start collecting into ``log`` (or a subclass of it) in the current context.
+
+    Pair with :func:`end`.
+    """
     if logging.getLogRecordFactory() is not _Installed.factory:
         install()
     log._token = _current.set(log)

@@ -160,10 +160,15 @@ class TraceInfo(azure_abc.TraceContext):
         if value is None:
             return cls()
         get = value.get if isinstance(value, Mapping) else _attribute_getter(value)
+        attributes = get("attributes", None) or {}
+        if not hasattr(attributes, "keys"):  # what dict() needs to copy a mapping
+            raise DecodeError(
+                f"trace context: expected attributes to be a mapping, got {describe(attributes)}"
+            )
         return cls(
             trace_parent=get("trace_parent", "") or "",
             trace_state=get("trace_state", "") or "",
-            attributes=dict(get("attributes", None) or {}),
+            attributes=dict(attributes),
         )
 
 
@@ -230,10 +235,19 @@ class RetryInfo(azure_abc.RetryContext):
                 stack_trace=read("stack_trace", "") or "",
             )
         return cls(
-            retry_count=int(get("retry_count", 0) or 0),
-            max_retry_count=int(get("max_retry_count", 0) or 0),
+            retry_count=_count(get("retry_count", 0), "retry_count"),
+            max_retry_count=_count(get("max_retry_count", 0), "max_retry_count"),
             exception=exception,
         )
+
+
+def _count(value: Any, field: str) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        raise DecodeError(
+            f"retry context: expected {field} to be a whole number, got {describe(value)}"
+        ) from None
 
 
 class InvocationContext(azure.functions.Context):
@@ -392,13 +406,16 @@ async def invoke(
             kwargs[param.name] = OutValue()
         if plan.context_parameter is not None:
             invocation_logs.reachable_from_threads(result)
-            kwargs[plan.context_parameter] = InvocationContext(
-                invocation_id,
-                plan.name,
-                str(plan.directory),
-                TraceInfo.of(trace_context),
-                RetryInfo.of(retry_context),
-            )
+            try:
+                kwargs[plan.context_parameter] = InvocationContext(
+                    invocation_id,
+                    plan.name,
+                    str(plan.directory),
+                    TraceInfo.of(trace_context),
+                    RetryInfo.of(retry_context),
+                )
+            except Exception as exc:
+                return result.failed("decode", _context_error(plan, exc))
 
         try:
             if plan.is_async:
@@ -475,6 +492,17 @@ def _decode_error(plan: FunctionPlan, param: ParamPlan, exc: Exception) -> Funcb
     else:
         error = DecodeError(f"decoding the {what} failed: {type(exc).__name__}: {exc}").at(
             function=plan.name, parameter=param.name, binding=binding
+        )
+    error.__cause__ = exc
+    return error
+
+
+def _context_error(plan: FunctionPlan, exc: Exception) -> FuncbindError:
+    if isinstance(exc, FuncbindError):
+        error = exc.at(function=plan.name, parameter=plan.context_parameter)
+    else:
+        error = DecodeError(f"building the context failed: {type(exc).__name__}: {exc}").at(
+            function=plan.name, parameter=plan.context_parameter
         )
     error.__cause__ = exc
     return error

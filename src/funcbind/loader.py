@@ -11,7 +11,9 @@ User code is imported under a package private to the app,
 function module, and relative imports between the app's files work.  While the app
 is imported its directory is first on ``sys.path`` (absolute imports of the app's
 own modules, ``import shared_code``, work as on Azure); the modules found there are
-the app's own and are kept apart from those of any other app loaded in the process.
+the app's own and are kept apart from those of any other app loaded in the process,
+except third-party packages installed inside the directory (a ``.venv``,
+``.python_packages``), which stay ordinary libraries.
 """
 
 from __future__ import annotations
@@ -419,6 +421,7 @@ def _new_app_modules(
     before: set[str], directory: Path, package: str
 ) -> dict[str, types.ModuleType]:
     own = {}
+    foreign = _library_paths(directory)
     for name in set(sys.modules) - before:
         if name == package or name.startswith(package + "."):
             continue
@@ -428,13 +431,42 @@ def _new_app_modules(
         origin = getattr(module, "__file__", None)
         # A namespace package has no file, only directories.
         places = [origin] if origin else list(getattr(module, "__path__", None) or [])
-        if places and all(_inside(Path(place), directory) for place in places):
+        if places and all(_is_app_code(Path(place), directory, foreign) for place in places):
             own[name] = module
     return own
 
 
-def _inside(path: Path, directory: Path) -> bool:
+# Where installers put packages; a path through one of these is a library, never app code.
+_LIBRARY_DIRS = frozenset({"site-packages", "dist-packages"})
+
+
+def _library_paths(directory: Path) -> list[Path]:
+    """The sys.path entries nested inside the app directory (a .venv, .python_packages).
+
+    Modules found through them are third-party packages that happen to live in the app's
+    folder: re-executing them on every reload would give their classes new identities
+    and break extension modules that refuse a second initialisation.
+    """
+    nested = []
+    for entry in sys.path:
+        if not entry:
+            continue
+        try:
+            path = Path(entry).resolve()
+        except (OSError, ValueError):
+            continue
+        if path != directory and path.is_relative_to(directory):
+            nested.append(path)
+    return nested
+
+
+def _is_app_code(path: Path, directory: Path, foreign: list[Path]) -> bool:
     try:
-        return path.resolve().is_relative_to(directory)
+        resolved = path.resolve()
     except OSError:
         return False
+    if not resolved.is_relative_to(directory):
+        return False
+    if _LIBRARY_DIRS.intersection(resolved.relative_to(directory).parts):
+        return False
+    return not any(resolved.is_relative_to(library) for library in foreign)

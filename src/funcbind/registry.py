@@ -17,14 +17,13 @@ every registration, so an invocation never pays for a lookup twice.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
 from ._typing import TypeSpec, normalize
 from .datum import Datum, DatumLike
-from .errors import AnnotationError, RegistrationError
+from .errors import AnnotationError, FuncbindError, RegistrationError
 
 __all__ = [
     "PLUGIN_GROUP",
@@ -168,6 +167,11 @@ class Registry:
                 f"converter {label} for {', '.join(names)}: a trigger binding needs "
                 "the 'in' direction"
             )
+        if implicit_output and "out" not in declared:
+            raise RegistrationError(
+                f"converter {label} for {', '.join(names)}: an implicit output needs "
+                "the 'out' direction"
+            )
         for direction in sorted(declared):
             method = _FACTORY[direction]
             if not callable(getattr(converter, method, None)):
@@ -207,6 +211,8 @@ class Registry:
 
     def load_plugins(self, group: str = PLUGIN_GROUP) -> list[str]:
         """Load every entry point of ``group`` and run it as a plugin; return their names."""
+        import importlib.metadata  # costs tens of milliseconds; only plugin loading needs it
+
         loaded = []
         for entry in importlib.metadata.entry_points(group=group):
             dist = entry.dist.name if entry.dist is not None else "an unknown distribution"
@@ -283,14 +289,20 @@ class Registry:
         annotation: object,
         binding: BindingSpec | None,
     ) -> Callable[..., Any]:
-        # The whole BindingSpec (its raw properties excluded) is part of the key:
-        # converters name the binding in their error messages.
-        key: tuple[Any, ...] | None = (direction, binding_type, annotation, binding)
+        # The whole binding is part of the key, its raw properties included: converters
+        # name the binding in their messages and may read any property.
+        key: tuple[Any, ...] | None = (
+            direction,
+            binding_type,
+            annotation,
+            binding,
+            None if binding is None else _frozen(binding.properties),
+        )
         try:
             return self._cache[key]  # type: ignore[index]
         except KeyError:
             pass
-        except TypeError:  # an unhashable annotation: compile without caching
+        except TypeError:  # an unhashable annotation or property: compile without caching
             key = None
         compiled = self._build(direction, binding_type, annotation, binding)
         if key is not None:
@@ -315,7 +327,18 @@ class Registry:
         if binding is None:
             binding = BindingSpec(type=binding_type, direction=direction)
         factory = getattr(registration.converter, _FACTORY[direction])
-        compiled = factory(spec, binding)
+        try:
+            compiled = factory(spec, binding)
+        except FuncbindError:
+            raise
+        except Exception as exc:
+            # A faulty converter must not take the caller down with a nameless error
+            # (a host loading an app would lose every healthy function with it).
+            raise AnnotationError(
+                f"converter {registration.describe()} failed to compile {spec.describe()} "
+                f"for binding type {binding_type!r}"
+                f"{f' ({binding.name!r})' if binding.name else ''}: {type(exc).__name__}: {exc}"
+            ) from exc
         if compiled is None:
             accepted = getattr(registration.converter, f"accepted_{where}s", None)
             hint = f"; it accepts {accepted}" if accepted else ""
@@ -324,6 +347,15 @@ class Registry:
                 f"{where} annotation{hint}"
             )
         return compiled  # type: ignore[no-any-return]
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for raw binding properties (JSON-like values)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    return value
 
 
 def register_builtins(registry: Registry) -> None:

@@ -9,23 +9,21 @@ generated classes accept.
 
 In: every ``TypedData`` kind becomes a ``Datum`` of the same name; an unset message
 becomes ``Datum(None, None)``; an HTTP message becomes the dict the workers build, plus
-what they drop.  Out: the Datum types workers send (``string``, ``bytes``, ``json``,
-``http``, ``int``, ``double``, ``bool``, ``dict``, ``list``) plus the in-only kinds, so
-that every kind round-trips.  See ``docs/wire.md``.
+what they drop (the ``nullable_*`` maps are merged into the plain ones here, and only
+here: the HTTP request model reads the result).  Out: the Datum types workers send
+(``string``, ``bytes``, ``json``, ``http``, ``int``, ``double``, ``bool``, ``dict``,
+``list``) plus the in-only kinds, so that every kind round-trips.  Cookies are mapped in
+:mod:`funcbind._wire_cookies`.  See ``docs/wire.md``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime, parsedate_to_datetime
-from http.cookies import BaseCookie, CookieError, Morsel, SimpleCookie
-from types import SimpleNamespace
 from typing import Any
 
-from .datetimes import parse_datetime
+from ._protobuf import new_message, nullable_string
+from ._wire_cookies import cookie_from_message, cookie_messages
 from .datum import COLLECTION_FIELDS, Datum
 from .errors import (
     DecodeError,
@@ -61,14 +59,8 @@ TYPED_DATA_KINDS: tuple[str, ...] = (
     "collection_model_binding_data",
 )
 
-_UTC = timezone.utc
-_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
 _SINT64_MIN, _SINT64_MAX = -(2**63), 2**63 - 1
 _EMPTY_BODY_BYTES = b""
-
-# RpcHttpCookie.SameSite: None=0 (unspecified), Lax=1, Strict=2, ExplicitNone=3.
-_SAME_SITE_NUMBERS = {"": 0, "lax": 1, "strict": 2, "none": 3}
-_SAME_SITE_NAMES = {1: "Lax", 2: "Strict", 3: "None"}
 
 
 # -- in: TypedData -> Datum ---------------------------------------------------
@@ -116,6 +108,7 @@ def _http_from_message(td: Any) -> Datum:
     }
     # The host fills the nullable maps *instead of* the plain ones when the worker
     # advertises UseNullableValueDictionaryForHttp, and only they keep empty values.
+    # The one merge rule (docs/wire.md): add what the plain map lacks, except nulls.
     for plain, nullable in _NULLABLE_MAPS:
         entries: Any = getattr(http, nullable, {})  # absent from older protocol versions
         if len(entries):
@@ -135,7 +128,7 @@ def _http_from_message(td: Any) -> Datum:
     if status_code:
         value["status_code"] = Datum(status_code, "string")
     if len(http.cookies):
-        value["cookies"] = [_simple_cookie(cookie) for cookie in http.cookies]
+        value["cookies"] = [cookie_from_message(cookie) for cookie in http.cookies]
     return Datum(value, "http")
 
 
@@ -159,55 +152,18 @@ def _body_datum(http: Any) -> Datum:
     return Datum(_EMPTY_BODY_BYTES, "bytes")
 
 
-def _nullable_string(message: Any) -> str | None:
-    """The text of a NullableString, or None when its value is unset."""
-    if message.WhichOneof("string") is None:
-        return None
-    text: str = message.value
-    return text
-
-
 def _nullable_string_datum(message: Any) -> Datum:
-    text = _nullable_string(message)
+    text = nullable_string(message)
     return Datum(None, None) if text is None else Datum(text, "string")
 
 
 def _identity_dict(identity: Any) -> dict[str, Any]:
     return {
-        "authentication_type": _nullable_string(identity.authentication_type),
-        "name_claim_type": _nullable_string(identity.name_claim_type),
-        "role_claim_type": _nullable_string(identity.role_claim_type),
+        "authentication_type": nullable_string(identity.authentication_type),
+        "name_claim_type": nullable_string(identity.name_claim_type),
+        "role_claim_type": nullable_string(identity.role_claim_type),
         "claims": [{"type": claim.type, "value": claim.value} for claim in identity.claims],
     }
-
-
-def _simple_cookie(message: Any) -> SimpleCookie:
-    """An RpcHttpCookie as the one-cookie ``SimpleCookie`` azure.functions responses carry."""
-    jar = SimpleCookie()
-    try:
-        jar[message.name] = message.value
-    except CookieError as exc:
-        raise DecodeError(f"HTTP cookie: expected a valid cookie name, got {exc}") from None
-    morsel = jar[message.name]
-    for field in ("domain", "path"):
-        if message.HasField(field):
-            text = _nullable_string(getattr(message, field))
-            if text is not None:
-                morsel[field] = text
-    if message.HasField("expires") and message.expires.WhichOneof("timestamp") is not None:
-        stamp = message.expires.value
-        moment = _EPOCH + timedelta(seconds=stamp.seconds, microseconds=stamp.nanos // 1000)
-        morsel["expires"] = format_datetime(moment, usegmt=True)
-    for attribute, field in (("secure", "secure"), ("httponly", "http_only")):
-        if message.HasField(field) and getattr(message, field).WhichOneof("bool") is not None:
-            morsel[attribute] = bool(getattr(message, field).value)
-    same_site = _SAME_SITE_NAMES.get(message.same_site)
-    if same_site is not None:
-        morsel["samesite"] = same_site
-    if message.HasField("max_age") and message.max_age.WhichOneof("double") is not None:
-        seconds = message.max_age.value
-        morsel["max-age"] = str(int(seconds)) if float(seconds).is_integer() else repr(seconds)
-    return jar
 
 
 def _field_reader(kind: str) -> Callable[[Any], Datum]:
@@ -300,9 +256,10 @@ def datum_to_typed_data(datum: Any, pb: Any) -> Any:
         return _typed_data(kind, value, pb)
     except FuncbindError:
         raise
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         # Values are checked before they reach a message; this is the message's own
-        # refusal of something the checks let through (a collection of the wrong items).
+        # refusal of something the checks let through (a collection of the wrong items,
+        # an int too large for a double).
         raise EncodeError(
             f"{kind!r} Datum: expected a value the message's {kind!r} field takes, "
             f"got {describe(value)} ({exc})"
@@ -313,11 +270,11 @@ def _typed_data(kind: str, value: Any, pb: Any) -> Any:
     if kind in {"string", "json"}:
         if not isinstance(value, str):
             raise _wrong_type(kind, "str", value)
-        return _new(pb, "TypedData", **{kind: value})
+        return new_message(pb, "TypedData", **{kind: value})
     if kind in {"bytes", "stream"}:
-        return _new(pb, "TypedData", **{kind: _as_bytes(kind, value)})
+        return new_message(pb, "TypedData", **{kind: _as_bytes(kind, value)})
     if kind == "http":
-        return _new(pb, "TypedData", http=_http_message(value, pb))
+        return new_message(pb, "TypedData", http=_http_message(value, pb))
     if kind in {"int", "bool"}:
         # TypedData has no boolean, and generated classes refuse a Python bool for an
         # int field: int() sends it as the plain 0 or 1.
@@ -325,11 +282,17 @@ def _typed_data(kind: str, value: Any, pb: Any) -> Any:
             raise _wrong_type(kind, kind, value)
         if not _SINT64_MIN <= value <= _SINT64_MAX:
             raise _wrong_type(kind, "an int within the signed 64-bit range", value)
-        return _new(pb, "TypedData", int=int(value))
+        return new_message(pb, "TypedData", int=int(value))
     if kind == "double":
         if not isinstance(value, int | float):
             raise _wrong_type(kind, "float or int", value)
-        return _new(pb, "TypedData", double=float(value))
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the range of a double
+            raise _wrong_type(
+                kind, "a float or an int within the range of a double", value
+            ) from None
+        return new_message(pb, "TypedData", double=number)
     if kind in {"dict", "list"}:
         if not isinstance(value, dict if kind == "dict" else list | tuple):
             raise _wrong_type(kind, kind, value)
@@ -340,7 +303,7 @@ def _typed_data(kind: str, value: Any, pb: Any) -> Any:
                 f"{kind!r} Datum: expected a JSON-serialisable {kind}, got {describe(value)} "
                 f"({exc})"
             ) from exc
-        return _new(pb, "TypedData", json=text)
+        return new_message(pb, "TypedData", json=text)
     # In-only kinds (never sent back today); encoding them makes every kind round-trip.
     # A list becomes the collection message, a dict the message; a message goes as is.
     field = _COLLECTION_ITEMS.get(kind)
@@ -352,21 +315,10 @@ def _typed_data(kind: str, value: Any, pb: Any) -> Any:
         raise UnsupportedValueError(
             f"expected a Datum of type {_OUTGOING_TYPES} or None, got type {kind!r}"
         )
-    return _new(pb, "TypedData", **{kind: value})
+    return new_message(pb, "TypedData", **{kind: value})
 
 
 _COLLECTION_ITEMS = {**COLLECTION_FIELDS, "collection_model_binding_data": "model_binding_data"}
-
-
-def _new(pb: Any, name: str, /, **fields: Any) -> Any:
-    """A new ``pb.<name>`` message."""
-    try:
-        message_class = getattr(pb, name)
-    except AttributeError:
-        raise EncodeError(
-            f"expected a namespace of Functions protobuf classes with {name}, got {describe(pb)}"
-        ) from None
-    return message_class(**fields)
 
 
 def _wrong_type(kind: str, expected: str, value: object) -> EncodeError:
@@ -399,7 +351,7 @@ def _http_message(value: Any, pb: Any) -> Any:
         fields["status_code"] = _status_code(status)
     cookies: list[Any] = []
     if value.get("cookies") is not None:
-        cookies = _cookie_messages(value["cookies"], pb)
+        cookies = cookie_messages(value["cookies"], pb)
     headers = _entries(value, "headers")
     if headers:
         fields["headers"] = _encode_headers(headers, cookies, pb)
@@ -424,7 +376,7 @@ def _http_message(value: Any, pb: Any) -> Any:
         if not isinstance(identities, list | tuple):
             raise _wrong_type("http", "a list of identity dicts for identities", identities)
         fields["identities"] = [_identity_message(identity) for identity in identities]
-    return _new(pb, "RpcHttp", **fields)
+    return new_message(pb, "RpcHttp", **fields)
 
 
 def _entries(value: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:
@@ -470,7 +422,7 @@ def _encode_headers(headers: list[tuple[str, Any]], cookies: list[Any], pb: Any)
         raw = getattr(item, "value", item)
         values = list(raw) if isinstance(raw, list | tuple) else [raw]
         if name.lower() == "set-cookie":
-            cookies.extend(_cookie_messages([_text_of(v, "Set-Cookie") for v in values], pb))
+            cookies.extend(cookie_messages([_text_of(v, "Set-Cookie") for v in values], pb))
         else:
             encoded[name] = ", ".join(_text_of(v, f"header {name!r}") for v in values)
     return encoded
@@ -479,8 +431,8 @@ def _encode_headers(headers: list[tuple[str, Any]], cookies: list[Any], pb: Any)
 def _nullable_of(pb: Any, item: Any, key: str, name: str) -> Any:
     text = getattr(item, "value", item)
     if text is None:
-        return _new(pb, "NullableString")
-    return _new(pb, "NullableString", value=_text_of(text, f"{key} {name!r}"))
+        return new_message(pb, "NullableString")
+    return new_message(pb, "NullableString", value=_text_of(text, f"{key} {name!r}"))
 
 
 def _identity_message(identity: Any) -> dict[str, Any]:
@@ -501,153 +453,3 @@ def _identity_message(identity: Any) -> dict[str, Any]:
         if text is not None:
             message[key] = {"value": _text_of(text, f"identity {key}")}
     return message
-
-
-# -- out: cookies ---------------------------------------------------------------------
-
-
-def _cookie_messages(cookies: Any, pb: Any) -> list[Any]:
-    """RpcHttpCookies for SimpleCookies, Morsels, Set-Cookie strings or cookie objects."""
-    if isinstance(cookies, BaseCookie | Morsel | str) or hasattr(cookies, "name"):
-        cookies = [cookies]
-    elif not isinstance(cookies, list | tuple):
-        raise _cookie_error(cookies, "a list of cookies")
-    messages: list[Any] = []
-    for entry in cookies:
-        if isinstance(entry, BaseCookie):
-            messages.extend(_morsel_message(morsel, pb) for morsel in entry.values())
-        elif isinstance(entry, Morsel):
-            messages.append(_morsel_message(entry, pb))
-        elif isinstance(entry, str):
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(entry)
-            except CookieError as exc:
-                raise _cookie_error(entry, f"a Set-Cookie value ({exc})") from None
-            if not jar:
-                raise _cookie_error(entry, "a Set-Cookie value such as 'name=value; Path=/'")
-            messages.extend(_morsel_message(morsel, pb) for morsel in jar.values())
-        elif hasattr(entry, "name") and hasattr(entry, "value"):
-            messages.append(_cookie_message(entry, pb))
-        else:
-            raise _cookie_error(entry, "a SimpleCookie, Morsel, Set-Cookie string or HttpCookie")
-    return messages
-
-
-def _cookie_error(entry: object, expected: str) -> EncodeError:
-    return EncodeError(f"'http' Datum, cookies: expected {expected}, got {describe(entry)}")
-
-
-def _morsel_message(morsel: Morsel[Any], pb: Any) -> Any:
-    """Morsel attributes are "" when unset; those are left out of the message."""
-    expires = morsel["expires"]
-    if isinstance(expires, int | float) and not isinstance(expires, bool):
-        # http.cookies renders a number as that many seconds from now.
-        expires = datetime.now(_UTC) + timedelta(seconds=expires)
-    cookie = SimpleNamespace(
-        name=morsel.key,
-        value=morsel.value,
-        domain=morsel["domain"] or None,
-        path=morsel["path"] or None,
-        expires=expires if expires != "" else None,
-        secure=True if morsel["secure"] else None,
-        http_only=True if morsel["httponly"] else None,
-        same_site=morsel["samesite"] or None,
-        max_age=morsel["max-age"] if morsel["max-age"] != "" else None,
-    )
-    return _cookie_message(cookie, pb)
-
-
-def _cookie_message(cookie: Any, pb: Any) -> Any:
-    """An RpcHttpCookie from the attributes of funcbind's HttpCookie; None means unset."""
-    name, value = cookie.name, cookie.value
-    where = f"'http' Datum, cookie {name!r}"
-    if not isinstance(name, str) or not name:
-        raise EncodeError(f"{where}: expected a non-empty str name, got {describe(name)}")
-    if not isinstance(value, str):
-        raise EncodeError(f"{where}: expected a str value, got {describe(value)}")
-    fields: dict[str, Any] = {"name": name, "value": value}
-    for key in ("domain", "path"):
-        text = getattr(cookie, key, None)
-        if text is not None:
-            if not isinstance(text, str):
-                raise EncodeError(f"{where}, {key}: expected str, got {describe(text)}")
-            fields[key] = _new(pb, "NullableString", value=text)
-    expires = getattr(cookie, "expires", None)
-    if expires is not None:
-        fields["expires"] = _new(pb, "NullableTimestamp", value=_timestamp(expires, where))
-    for key in ("secure", "http_only"):
-        flag = getattr(cookie, key, None)
-        if flag is not None:
-            fields[key] = _new(pb, "NullableBool", value=bool(flag))
-    same_site = _same_site_number(getattr(cookie, "same_site", None), where)
-    if same_site:
-        fields["same_site"] = same_site
-    max_age = getattr(cookie, "max_age", None)
-    if max_age is not None:
-        fields["max_age"] = _new(pb, "NullableDouble", value=_seconds(max_age, where))
-    return _new(pb, "RpcHttpCookie", **fields)
-
-
-def _timestamp(expires: Any, where: str) -> dict[str, int]:
-    """A google.protobuf.Timestamp (as a dict) for a cookie expiry, always in UTC.
-
-    Naive datetimes and zone-less texts are taken as UTC, as cookie dates are GMT by
-    definition: the machine's time zone never shifts the instant.
-    """
-    if isinstance(expires, str):
-        moment = _parse_cookie_date(expires, where)
-    elif isinstance(expires, datetime):
-        moment = expires
-    else:
-        raise EncodeError(f"{where}, expires: expected a datetime or text, got {describe(expires)}")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        moment = moment.replace(tzinfo=_UTC)
-    delta = moment - _EPOCH
-    return {"seconds": delta.days * 86400 + delta.seconds, "nanos": delta.microseconds * 1000}
-
-
-def _parse_cookie_date(text: str, where: str) -> datetime:
-    # RFC 1123 ("Wed, 21 Oct 2015 07:28:00 GMT") is what http.cookies and browsers
-    # write; RFC 850's dashes ("21-Oct-2015") are still seen; ISO 8601 is a courtesy.
-    text = text.strip()
-    if not text[:4].isdigit():
-        try:
-            return parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            pass
-    try:
-        return parse_datetime(text, field="expires")
-    except DecodeError:
-        raise EncodeError(
-            f"{where}, expires: expected a cookie date such as 'Wed, 21 Oct 2015 07:28:00 GMT' "
-            f"or ISO 8601, got {text!r}"
-        ) from None
-
-
-def _same_site_number(same_site: Any, where: str) -> int:
-    if same_site is None:
-        return 0
-    if not isinstance(same_site, str):  # an enum: use its text value or its name
-        text = getattr(same_site, "value", None)
-        same_site = text if isinstance(text, str) else getattr(same_site, "name", same_site)
-    number = _SAME_SITE_NUMBERS.get(same_site.lower()) if isinstance(same_site, str) else None
-    if number is None:
-        raise EncodeError(
-            f"{where}, samesite: expected 'Lax', 'Strict' or 'None', got {describe(same_site)}"
-        )
-    return number
-
-
-def _seconds(max_age: Any, where: str) -> float:
-    if isinstance(max_age, timedelta):
-        return max_age.total_seconds()
-    if isinstance(max_age, int | float | str) and not isinstance(max_age, bool):
-        try:
-            seconds = float(max_age)
-        except ValueError:
-            pass
-        else:
-            if math.isfinite(seconds):
-                return seconds
-    raise EncodeError(f"{where}, max-age: expected seconds, got {describe(max_age)}")

@@ -15,8 +15,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ._typing import ANY
+from ._typing import ANY, normalize
 from .datum import Datum, DatumLike
+from .errors import FuncbindError
 from .registry import BindingSpec, Decoder, Encoder, Registration, Registry, default_registry
 
 __all__ = ["WorkerBinding", "WorkerRegistry", "get_binding_registry"]
@@ -25,7 +26,16 @@ __all__ = ["WorkerBinding", "WorkerRegistry", "get_binding_registry"]
 class WorkerBinding:
     """One binding type as a worker sees it; every method the workers call."""
 
-    __slots__ = ("_decoders", "_default_decoder", "_encoder", "_registration", "_registry", "name")
+    __slots__ = (
+        "_decoders",
+        "_default_decoder",
+        "_encoder",
+        "_input_checks",
+        "_output_checks",
+        "_registration",
+        "_registry",
+        "name",
+    )
 
     def __init__(self, registry: Registry, registration: Registration) -> None:
         self._registry = registry
@@ -34,6 +44,10 @@ class WorkerBinding:
         self._decoders: dict[Any, Decoder] = {}
         self._default_decoder: Decoder | None = None
         self._encoder: Encoder | None = None
+        # Answers per annotation: the registry behind a facade is not re-registered
+        # into once workers use it (get_binding_registry builds it complete).
+        self._input_checks: dict[Any, bool] = {}
+        self._output_checks: dict[Any, bool] = {}
 
     def __repr__(self) -> str:
         return f"<funcbind binding {self.name!r} ({self._registration.describe()})>"
@@ -45,24 +59,52 @@ class WorkerBinding:
         return self._registration.implicit_output
 
     def check_input_type_annotation(self, pytype: Any) -> bool:
-        """Whether this binding can decode into ``pytype``; never raises."""
+        """Whether this binding can decode into ``pytype``; never raises.
+
+        Workers call ``decode`` without the annotation (except for deferred SDK
+        types), so an annotation is only accepted here when the binding's own model
+        (the converter's ``model``) satisfies it: a ``queueTrigger`` parameter
+        annotated ``dict`` would otherwise receive a QueueMessage.
+        """
+        try:
+            return self._input_checks[pytype]
+        except (KeyError, TypeError):
+            pass
+        accepted = self._check_input(pytype)
+        with contextlib.suppress(TypeError):  # unhashable: answered again next time
+            self._input_checks[pytype] = accepted
+        return accepted
+
+    def _check_input(self, pytype: Any) -> bool:
         if "in" not in self._registration.directions:
             return False
         try:
-            self._registry.decoder(self.name, pytype, self._spec("in"))
+            decoder = self._registry.decoder(self.name, pytype, self._spec("in"))
+            if getattr(decoder, "supports_deferred_binding", False):
+                return True  # the worker passes pytype= for these
+            model = getattr(self._registration.converter, "model", None)
+            if model is None:
+                return True
+            spec = normalize(pytype)
+            return spec.kind == "any" or spec.satisfied_by(model)
         except Exception:
             return False
-        return True
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
         """Whether this binding can encode values annotated ``pytype``; never raises."""
-        if "out" not in self._registration.directions:
-            return False
         try:
-            self._registry.encoder(self.name, pytype, self._spec("out"))
-        except Exception:
-            return False
-        return True
+            return self._output_checks[pytype]
+        except (KeyError, TypeError):
+            pass
+        accepted = "out" in self._registration.directions
+        if accepted:
+            try:
+                self._registry.encoder(self.name, pytype, self._spec("out"))
+            except Exception:
+                accepted = False
+        with contextlib.suppress(TypeError):
+            self._output_checks[pytype] = accepted
+        return accepted
 
     def decode(
         self,
@@ -85,7 +127,11 @@ class WorkerBinding:
         encoder = self._encoder
         if encoder is None:
             encoder = self._encoder = self._registry.encoder(self.name, ANY, self._spec("out"))
-        return _for_workers(encoder(obj))
+        try:
+            return _for_workers(encoder(obj))
+        except FuncbindError as exc:
+            # The worker shows this message as is: say which binding refused the value.
+            raise exc.at(binding=self.name) from exc
 
     def _decoder_for(self, pytype: Any) -> Decoder:
         if pytype is None:

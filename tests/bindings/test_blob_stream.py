@@ -14,13 +14,16 @@ import sys
 import tracemalloc
 import zipfile
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import azure.functions as func
 import pytest
-from hypothesis import given
+import wire_junk
+from hypothesis import example, given
 from hypothesis import strategies as st
+from wire_junk import DEEP_ARRAY, DEEP_OBJECT
 
 from funcbind import BindingSpec, Datum, DecodeError, default_registry
 from funcbind.bindings.blob import BlobStream
@@ -408,12 +411,20 @@ def test_properties_are_parsed_once_and_lazily() -> None:
         ("Properties", Datum("{", "json"), r"'Properties': expected JSON text"),
         ("Properties", Datum(7, "int"), r"'Properties': expected a JSON object, got wire type"),
         ("Metadata", Datum("Hello World", "string"), r"'Metadata': expected JSON text"),
+        ("Metadata", Datum(DEEP_OBJECT, "json"), r"'Metadata': expected JSON text"),
+        ("Properties", Datum(DEEP_ARRAY.encode(), "bytes"), r"'Properties': expected JSON text"),
+        ("Index", Datum(DEEP_ARRAY, "json"), r"'Index': expected JSON text"),
         ("BlobTrigger", Datum({"x": 1}, "http"), r"'BlobTrigger': expected text"),
     ],
 )
 def test_malformed_fields_raise_on_access_only(field: str, datum: Datum, message: str) -> None:
     stream = stream_of(b"content", {field: datum})
-    reader = {"Properties": "blob_properties", "Metadata": "metadata", "BlobTrigger": "name"}
+    reader = {
+        "Properties": "blob_properties",
+        "Metadata": "metadata",
+        "BlobTrigger": "name",
+        "Index": "path_values",
+    }
     with pytest.raises(DecodeError, match=message):
         getattr(stream, reader[field])
     assert stream.read() == b"content"
@@ -423,6 +434,7 @@ def test_malformed_fields_raise_on_access_only(field: str, datum: Datum, message
     ("properties", "message"),
     [
         ({"ContentLength": "twelve"}, r"expected an integer ContentLength, got str 'twelve'"),
+        ({"ContentLength": float("inf")}, r"expected an integer ContentLength, got float inf"),
         ({"LastModified": "yesterday"}, r"Properties.LastModified.*got 'yesterday'"),
         ({"LastModified": 5}, r"expected a datetime string in LastModified, got int"),
     ],
@@ -463,3 +475,57 @@ def test_dates_with_offsets() -> None:
 def _payload_and_metadata(name: str) -> tuple[Any, dict[str, Datum]]:
     datum, metadata = load_fixture(name)
     return datum.value, metadata
+
+
+# -- hypothesis: junk metadata -----------------------------------------------------------
+
+_PROPERTY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),  # inf and nan too: JSON text "Infinity" and "NaN" parse to them
+    st.text(max_size=30),
+    st.sampled_from([wire_junk.LONG_INTEGER, "2024-02-30T00:00:00Z", ""]),
+    st.datetimes().map(datetime.isoformat),
+)
+_PROPERTIES = st.fixed_dictionaries(
+    {},
+    optional=dict.fromkeys(
+        ("ContentLength", "Length", "LastModified", "Created", "CreatedOn"), _PROPERTY_VALUE
+    ),
+).map(lambda properties: Datum(json.dumps(properties), "json"))
+
+
+@example(metadata={"Properties": Datum('{"ContentLength": Infinity}', "json")})
+@given(
+    metadata=st.fixed_dictionaries(
+        {},
+        optional={
+            "BlobTrigger": wire_junk.wire_datums(),
+            "Uri": wire_junk.wire_datums(),
+            "Properties": st.one_of(_PROPERTIES, wire_junk.wire_datums()),
+            "Metadata": wire_junk.wire_datums(),
+            "name": wire_junk.wire_datums(),
+        },
+    )
+)
+def test_junk_metadata_is_only_ever_a_funcbind_error(metadata: dict[str, Datum]) -> None:
+    stream = stream_of(b"content", metadata)
+    members = (
+        "name",
+        "uri",
+        "blob_properties",
+        "metadata",
+        "length",
+        "last_modified",
+        "created",
+        "path_values",
+    )
+    wire_junk.read_every_member(
+        {
+            **{member: partial(getattr, stream, member) for member in members},
+            "to_dict": stream.to_dict,
+            "repr": partial(repr, stream),
+        }
+    )
+    assert stream.read() == b"content"

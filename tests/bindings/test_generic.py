@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 import typing
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import wire_junk
 from hypothesis import given
 from hypothesis import strategies as st
+from wire_junk import DEEP_ARRAY, DEEP_OBJECT
 
 from funcbind import BindingSpec, Datum, DecodeError, EncodeError, default_registry
 from funcbind.bindings.generic import encode_value
+from funcbind.worker import WorkerRegistry
 
 REGISTRY = default_registry()
+WORKER = WorkerRegistry(REGISTRY)
 SPEC = BindingSpec(type="custom", name="data")
 
 
@@ -123,6 +128,16 @@ def test_bad_content_is_a_decode_error_naming_the_binding(
     assert isinstance(info.value, ValueError)
 
 
+@pytest.mark.parametrize("annotation", [dict, list, list[int], typing.Optional[dict]])
+@pytest.mark.parametrize("kind", ["json", "string", "bytes", "stream"])
+def test_deeply_nested_json_is_a_decode_error(annotation: Any, kind: str) -> None:
+    text = DEEP_ARRAY if annotation is not dict else DEEP_OBJECT
+    datum = Datum(text.encode() if kind in ("bytes", "stream") else text, kind)
+    with pytest.raises(DecodeError, match=r"binding 'custom' .*got invalid JSON") as info:
+        decode(datum, annotation)
+    assert isinstance(info.value.__cause__, RecursionError)
+
+
 @pytest.mark.parametrize(
     ("datum", "annotation"),
     [
@@ -221,3 +236,33 @@ def test_json_encoding_is_plain_json() -> None:
     datum = encode_value({"ü": 1})
     assert datum is not None
     assert json.loads(datum.value) == {"ü": 1}
+
+
+# -- hypothesis: junk ----------------------------------------------------------------
+
+_ANNOTATIONS = [
+    None,
+    str,
+    bytes,
+    int,
+    float,
+    bool,
+    dict,
+    list,
+    list[int],
+    list[str],
+    list[dict],
+    typing.Optional[dict],
+    typing.Optional[list[float]],
+]
+
+
+@given(datum=wire_junk.wire_datums(), pytype=st.sampled_from(_ANNOTATIONS))
+def test_junk_through_the_worker_facade_is_only_ever_a_funcbind_error(
+    datum: Datum, pytype: Any
+) -> None:
+    binding = WORKER.get("generic")
+    assert binding is not None
+    wire_junk.read_every_member(
+        {"decode": partial(binding.decode, datum, trigger_metadata=None, pytype=pytype)}
+    )

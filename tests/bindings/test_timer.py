@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Optional
 
 import azure.functions as func
 import pytest
+import wire_junk
 from azure.functions import _abc as azure_abc
 from azure.functions.meta import Datum as AzureDatum
 from azure.functions.timer import TimerRequest as StockTimerRequest
 from azure.functions.timer import TimerRequestConverter
 from hypothesis import given
 from hypothesis import strategies as st
+from wire_junk import DEEP_ARRAY, DEEP_OBJECT
 
 import funcbind
-from funcbind import AnnotationError, DecodeError, UnsupportedDatumError
+from funcbind import AnnotationError, DecodeError, FuncbindError, UnsupportedDatumError
 from funcbind.bindings import generic, timer
 from funcbind.bindings.timer import TimerRequest
 from funcbind.registry import BUILTIN_MODULES, Registry
@@ -252,6 +255,23 @@ def test_invalid_json(registry: Registry) -> None:
         decode(registry, funcbind.Datum("{not json", "json"))
 
 
+def test_deeply_nested_json_is_a_decode_error(registry: Registry) -> None:
+    # Difference: azure.functions lets a RecursionError escape.
+    with pytest.raises(RecursionError):
+        TimerRequestConverter.decode(AzureDatum(DEEP_ARRAY, "json"), trigger_metadata={})
+    binding = WorkerRegistry(registry).get("timerTrigger")
+    assert binding is not None
+    for datum in (
+        funcbind.Datum(DEEP_ARRAY, "json"),
+        funcbind.Datum(DEEP_OBJECT, "string"),
+        funcbind.Datum(memoryview(DEEP_ARRAY.encode()), "bytes"),
+    ):
+        with pytest.raises(DecodeError, match="expected TimerInfo as JSON text, got invalid JSON"):
+            binding.decode(datum, trigger_metadata={})
+        with pytest.raises(DecodeError, match="got invalid JSON"):
+            decode(registry, datum, dict)
+
+
 @pytest.mark.parametrize(
     "datum", [funcbind.Datum(1, "int"), funcbind.Datum(None, None), funcbind.Datum(2.0, "double")]
 )
@@ -292,3 +312,57 @@ def test_worker_protocol(registry: Registry) -> None:
     request = binding.decode(load("past_due_local_offset", AzureDatum), trigger_metadata={})
     assert isinstance(request, func.TimerRequest)
     assert request.past_due is True
+
+
+# -- hypothesis: junk ----------------------------------------------------------------
+
+_JUNK_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
+    st.datetimes().map(datetime.isoformat),
+    st.lists(st.integers(), max_size=2),
+)
+_SCHEDULE_STATUS = st.fixed_dictionaries(
+    {}, optional=dict.fromkeys(("Last", "Next", "LastUpdated"), _JUNK_VALUE)
+)
+_TIMER_INFO = st.fixed_dictionaries(
+    {},
+    optional={
+        "IsPastDue": _JUNK_VALUE,
+        "Schedule": st.one_of(_JUNK_VALUE, st.dictionaries(st.text(max_size=5), _JUNK_VALUE)),
+        "ScheduleStatus": st.one_of(_JUNK_VALUE, _SCHEDULE_STATUS),
+    },
+)
+
+
+@given(
+    payload=st.one_of(
+        wire_junk.wire_datums(),
+        _TIMER_INFO.map(lambda info: funcbind.Datum(json.dumps(info), "json")),
+    ),
+    pytype=st.sampled_from([None, dict, str, bytes, Optional[dict]]),
+)
+def test_junk_through_the_worker_facade_is_only_ever_a_funcbind_error(
+    payload: funcbind.Datum, pytype: Any
+) -> None:
+    registry = Registry()
+    generic.register(registry)
+    timer.register(registry)
+    binding = WorkerRegistry(registry).get("timerTrigger")
+    assert binding is not None
+    try:
+        decoded = binding.decode(payload, trigger_metadata={}, pytype=pytype)
+    except FuncbindError:
+        return
+    if pytype is not None:
+        return
+    members = ("past_due", "schedule", "schedule_status", *DATETIME_FIELDS)
+    wire_junk.read_every_member(
+        {
+            **{member: partial(getattr, decoded, member) for member in members},
+            "repr": partial(repr, decoded),
+        }
+    )

@@ -1,88 +1,28 @@
 """The deliberate differences between funcbind and azure.functions, as checkable rules.
 
-Each :class:`Difference` has the id of its entry in docs/compatibility.md and a
-predicate saying whether it explains one observed :class:`Mismatch` (a member whose
-outcomes differ, or a decode/encode that succeeds on one side only).  The conformance
-tests fail on any mismatch no rule explains; ``test_compat_differences.py`` has one
-test per id, and checks that this table and the document list the same ids.
+Each :class:`~conformance_compare.Difference` has the id of its entry in
+docs/compatibility.md and a predicate saying whether it explains one observed
+:class:`~conformance_compare.Mismatch` (a member whose outcomes differ, or a
+decode/encode that succeeds on one side only); wire-level HTTP differences, which
+combine within one response, are normalisers instead.  The conformance tests fail on
+any mismatch no rule explains; ``test_compat_differences.py`` has one test per id, and
+checks that this table and the document list the same ids.
 """
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from conformance_support import ABSENT, DECODE, Case, Outcome, is_clear_error, same
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    binding: str
-    member: str
-    stock: Outcome | None  # None: not observed (that side failed to decode or encode)
-    funcbind: Outcome | None
-    case: Case
-    ours: dict[str, Outcome] = field(default_factory=dict, compare=False)  # all observations
-
-    def __str__(self) -> str:
-        return (
-            f"{self.binding} {self.case.id!r}, {self.member}:\n"
-            f"    azure.functions: {self.stock!r}\n    funcbind:        {self.funcbind!r}"
-        )
-
-    @property
-    def stock_error(self) -> BaseException | None:
-        return None if self.stock is None else self.stock.error
-
-    @property
-    def funcbind_error(self) -> BaseException | None:
-        return None if self.funcbind is None else self.funcbind.error
-
-    def stock_ok(self) -> bool:
-        return self.stock is not None and self.stock.ok
-
-    def funcbind_ok(self) -> bool:
-        return self.funcbind is not None and self.funcbind.ok
-
-
-@dataclass(frozen=True)
-class Difference:
-    """``explains`` judges one mismatch; ``normalise`` (wire-level differences that can
-    combine) rewrites the stock wire form the documented way, or gives None."""
-
-    id: str
-    bindings: frozenset[str]
-    summary: str
-    explains: Callable[[Mismatch], bool]
-    normalise: Callable[[Any, Any], Any] | None = None
-
-
-def _stock_error_mentions(m: Mismatch, *texts: str) -> bool:
-    return m.stock_error is not None and any(t in str(m.stock_error) for t in texts)
-
-
-def _funcbind_clear(m: Mismatch) -> bool:
-    return is_clear_error(m.funcbind_error, m.binding)
-
-
-def _metadata_spec(m: Mismatch, name: str) -> Any:
-    return (m.case.metadata or {}).get(name)
-
-
-def _dicts_differ_only_where(m: Mismatch, allowed: Callable[[str, Any, Any], bool]) -> bool:
-    """For ``to_dict()``/``to_json()``: the same keys, and every differing value allowed."""
-    if not (m.stock_ok() and m.funcbind_ok()):
-        return False
-    stock, ours = m.stock.value, m.funcbind.value  # type: ignore[union-attr]
-    if m.member == "to_json()":
-        stock, ours = json.loads(stock), json.loads(ours)
-    if not isinstance(stock, dict) or not isinstance(ours, dict) or stock.keys() != ours.keys():
-        return False
-    return all(stock[k] == ours[k] or allowed(k, stock[k], ours[k]) for k in stock)
-
+from conformance_compare import (
+    Difference,
+    Mismatch,
+    dicts_differ_only_where,
+    funcbind_clear,
+    metadata_spec,
+    stock_error_mentions,
+)
+from conformance_support import ABSENT, DECODE, Outcome, is_clear_error, same
 
 # -- HTTP ---------------------------------------------------------------------------------
 
@@ -92,7 +32,7 @@ def _get_json_error(m: Mismatch) -> bool:
         m.member == "get_json()"
         and isinstance(m.stock_error, json.JSONDecodeError)
         and isinstance(m.funcbind_error, ValueError)
-        and _funcbind_clear(m)
+        and funcbind_clear(m)
     )
 
 
@@ -101,7 +41,7 @@ def _malformed_form(m: Mismatch) -> bool:
         m.member in ("form", "files")
         and m.stock_ok()
         and m.stock.value == []
-        and _funcbind_clear(m)
+        and funcbind_clear(m)
         and "form" in str(m.funcbind_error)
     )
 
@@ -254,7 +194,7 @@ def _metadata_malformed(m: Mismatch) -> bool:
     return (
         m.member in ("metadata", "to_dict()", "to_json()")
         and m.stock_ok()
-        and _funcbind_clear(m)
+        and funcbind_clear(m)
         and "Metadata" in str(m.funcbind_error)
     )
 
@@ -270,7 +210,7 @@ def _properties_kept(m: Mismatch) -> bool:
             and _kept_value(m.member, m.stock.value, m.funcbind.value, m)  # type: ignore[union-attr]
         )
     if m.member in ("to_dict()", "to_json()"):
-        return _dicts_differ_only_where(
+        return dicts_differ_only_where(
             m, lambda key, stock, ours: key in keys and _kept_value(key, stock, ours, m)
         )
     return False
@@ -286,7 +226,7 @@ def _kept_value(member: str, stock: Any, ours: Any, m: Mismatch) -> bool:
 
 
 def _properties_json(m: Mismatch) -> dict[str, Any]:
-    spec = _metadata_spec(m, "Properties") or {}
+    spec = metadata_spec(m, "Properties") or {}
     found = spec.get("json") if isinstance(spec, dict) else None
     return found if isinstance(found, dict) else {}
 
@@ -305,7 +245,7 @@ def _input_not_a_trigger(m: Mismatch) -> bool:
     if m.member in _FROM_METADATA:
         return m.funcbind_ok() and m.funcbind.value is None  # type: ignore[union-attr]
     if m.member in ("to_dict()", "to_json()"):
-        return _dicts_differ_only_where(
+        return dicts_differ_only_where(
             m, lambda key, stock, ours: key in _FROM_METADATA and ours is None
         )
     return False
@@ -352,9 +292,9 @@ def _queue_datetime_shapes(m: Mismatch) -> bool:
     shapes) parse here; the ones it parses give the same value."""
     return (
         m.member == DECODE
-        and _stock_error_mentions(m, "does not match format", "unconverted data")
+        and stock_error_mentions(m, "does not match format", "unconverted data")
         and m.funcbind_ok()
-        and any(_metadata_spec(m, name) for name in _QUEUE_DATETIMES)
+        and any(metadata_spec(m, name) for name in _QUEUE_DATETIMES)
         and all(m.ours[name].ok for name in _QUEUE_FIELDS if name in m.ours)
     )
 
@@ -397,7 +337,7 @@ def _queue_null_id(m: Mismatch) -> bool:
             and _null_text(m.member, m.stock.value, m.funcbind.value)  # type: ignore[union-attr]
         )
     if m.member in ("to_dict()", "to_json()"):
-        return _dicts_differ_only_where(m, _null_text)
+        return dicts_differ_only_where(m, _null_text)
     return False
 
 
@@ -405,7 +345,7 @@ def _queue_whole_dequeue_count(m: Mismatch) -> bool:
     return (
         m.member in ("dequeue_count", "to_dict()", "to_json()")
         and m.stock_ok()
-        and _funcbind_clear(m)
+        and funcbind_clear(m)
         and "DequeueCount" in str(m.funcbind_error)
     )
 
@@ -461,7 +401,7 @@ def _timer_field_types(m: Mismatch) -> bool:
     return (
         m.member == DECODE
         and m.stock_ok()
-        and _funcbind_clear(m)
+        and funcbind_clear(m)
         and "field" in str(m.funcbind_error)
     )
 
@@ -473,7 +413,7 @@ def _timer_null_past_due(m: Mismatch) -> bool:
     if m.member == "past_due":
         return m.stock_ok() and m.stock.value is None and m.funcbind_ok() and not m.funcbind.value
     if m.member in ("to_dict()", "to_json()"):
-        return _dicts_differ_only_where(
+        return dicts_differ_only_where(
             m, lambda key, stock, ours: key == "past_due" and stock is None and ours is False
         )
     return False
@@ -725,72 +665,3 @@ DIFFERENCES: tuple[Difference, ...] = (
 )
 
 BY_ID = {difference.id: difference for difference in DIFFERENCES}
-
-
-def explain(mismatch: Mismatch) -> frozenset[str] | None:
-    """The ids of the documented differences that explain a mismatch, or None."""
-    applicable = [d for d in DIFFERENCES if mismatch.binding in d.bindings]
-    for difference in applicable:
-        if difference.explains(mismatch):
-            return frozenset({difference.id})
-    if not (mismatch.stock_ok() and mismatch.funcbind_ok()):
-        return None
-    stock, ours = mismatch.stock.value, mismatch.funcbind.value  # type: ignore[union-attr]
-    used = set()
-    for difference in applicable:
-        if difference.normalise is None:
-            continue
-        rewritten = difference.normalise(stock, ours)
-        if rewritten is not None and rewritten != stock:
-            stock = rewritten
-            used.add(difference.id)
-    if used and same(Outcome(value=stock), Outcome(value=ours)):
-        return frozenset(used)
-    return None
-
-
-# -- running one case -------------------------------------------------------------------------
-
-
-def compare_case(case: Case) -> list[tuple[Mismatch, frozenset[str] | None]]:
-    """Run a case through both implementations; each mismatch with its explanation."""
-    from conformance_support import ENCODE, INSTANCE, funcbind_binding, observe, stock_binding
-
-    stock = observe(stock_binding(case.binding), case)
-    ours = observe(funcbind_binding(case.binding), case)
-    found: list[Mismatch] = []
-    key = DECODE if case.direction == "in" else ENCODE
-    stock_top, our_top = stock[key], ours[key]
-    if not stock_top.ok and not our_top.ok:
-        # Both refuse: funcbind must say why, clearly.
-        if not is_clear_error(our_top.error, case.binding):
-            found.append(Mismatch(case.binding, key, stock_top, our_top, case, ours))
-    elif not same(stock_top, our_top):
-        found.append(Mismatch(case.binding, key, stock_top, our_top, case, ours))
-    for member in [m for m in ours if m != key]:
-        outcome = ours[member]
-        if member == INSTANCE:
-            if outcome.value is not True:
-                found.append(Mismatch(case.binding, member, None, outcome, case, ours))
-        elif member in stock:
-            if not same(stock[member], outcome):
-                found.append(Mismatch(case.binding, member, stock[member], outcome, case, ours))
-        elif not outcome.ok and not _acceptable_error(member, outcome.error, case.binding):
-            # azure.functions did not get this far; a failure here must still be clear.
-            found.append(Mismatch(case.binding, member, None, outcome, case, ours))
-    return [(mismatch, explain(mismatch)) for mismatch in found]
-
-
-def _acceptable_error(member: str, error: BaseException | None, binding: str) -> bool:
-    """A clear funcbind error, or what the standard library (and azure.functions) raises
-    for the operation: a ValueError from get_json(), UnsupportedOperation from the io
-    methods a read-only stream does not have."""
-    if member == "get_json()" and isinstance(error, ValueError):
-        return True  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
-    if isinstance(error, io.UnsupportedOperation):
-        return True
-    return is_clear_error(error, binding)
-
-
-def unexplained(case: Case) -> list[Mismatch]:
-    return [mismatch for mismatch, reason in compare_case(case) if reason is None]

@@ -17,7 +17,8 @@ from typing import Any
 import conformance_strategies
 import generic_oracle
 import pytest
-from conformance_differences import BY_ID, Mismatch, compare_case
+from conformance_compare import Mismatch, compare_case
+from conformance_differences import BY_ID
 from conformance_profile import BATCH, CASES, PROFILE, conformance_settings
 from conformance_support import (
     DECODE_BINDINGS,

@@ -17,7 +17,7 @@ from funcbind.datum import Datum
 from funcbind.host import storage_io
 from funcbind.host.azurite import Azurite
 from funcbind.host.storage_bindings import StorageConfigError, queue_messages, split_blob_path
-from funcbind.storage.connections import StorageClients, resolve_connection
+from funcbind.storage import StorageClients, resolve_connection
 
 
 @given(st.binary())

@@ -10,7 +10,8 @@ from typing import Any
 
 from funcbind import Datum
 from funcbind.host.azurite import development_connection_string
-from funcbind.storage import StorageClients, connections, set_default_clients
+from funcbind.storage import StorageClients, set_default_clients
+from funcbind.storage import clients as client_cache
 
 FIXTURES = Path(__file__).parent / "fixtures"
 APP = Path(__file__).parent / "apps" / "sdk_app"
@@ -40,22 +41,22 @@ def load_datum(name: str) -> Datum:
 @contextlib.contextmanager
 def installed(clients: StorageClients) -> Iterator[StorageClients]:
     """Make ``clients`` the process-wide instance for a while; close it afterwards."""
-    previous = connections._default
+    previous = client_cache._default
     set_default_clients(clients)
     try:
         yield clients
     finally:
-        connections._default = previous
+        client_cache._default = previous
         clients.close()
 
 
 @contextlib.asynccontextmanager
 async def installed_async(clients: StorageClients) -> AsyncIterator[StorageClients]:
     """As :func:`installed`, closing async clients in the running loop."""
-    previous = connections._default
+    previous = client_cache._default
     set_default_clients(clients)
     try:
         yield clients
     finally:
-        connections._default = previous
+        client_cache._default = previous
         await clients.aclose()

@@ -126,3 +126,56 @@ def test_a_plugin_decoder_can_opt_in() -> None:
     )
     plan = compile_function(main, bindings, name="f", registry=registry)
     assert deferred_bindings(plan)["thing"].source == "MyService"
+
+
+@pytest.mark.parametrize(
+    ("bindings", "trigger_name", "is_trigger"),
+    [
+        # A trigger registered with trigger=True whose type does not end in "Trigger".
+        ([{"name": "thing", "type": "myEvents", "direction": "in"}], None, True),
+        # An input whose type ends in "Trigger" but that is not the function's trigger.
+        (
+            [
+                {"name": "req", "type": "httpTrigger", "direction": "in"},
+                {"name": "thing", "type": "lookupTrigger", "direction": "in"},
+            ],
+            "req",
+            False,
+        ),
+    ],
+)
+def test_is_trigger_is_the_plans_answer(
+    bindings: list[dict[str, Any]], trigger_name: str | None, is_trigger: bool
+) -> None:
+    class Reference:
+        supports_deferred_binding = True
+
+        def __call__(self, datum: Any, metadata: Any = None) -> Any:
+            return datum.value
+
+    class Converter:
+        directions = frozenset({"in"})
+
+        def decoder(self, spec: Any, binding: BindingSpec) -> Any:
+            return Reference()
+
+    registry = default_registry()
+    registry.register("myEvents", converter=Converter(), trigger=True)
+    registry.register("lookupTrigger", converter=Converter())
+
+    def trigger_only(thing: Any) -> None:
+        raise NotImplementedError
+
+    def with_request(req: Any, thing: Any) -> None:
+        raise NotImplementedError
+
+    plan = compile_function(
+        with_request if trigger_name else trigger_only,
+        parse_bindings(bindings, function="f"),
+        name="f",
+        registry=registry,
+        trigger_name=trigger_name,
+    )
+    (param,) = [param for param in plan.input_params if param.name == "thing"]
+    assert param.is_trigger is is_trigger
+    assert deferred_bindings(plan)["thing"].is_trigger is is_trigger

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +66,15 @@ def invocations(protos: Any) -> list[tuple[str, Any]]:
 
 
 def run_with_funcbind(
-    protos: Any, invocations: list[tuple[str, Any]], app_dir: Path = worker_driver.APP_DIR
+    protos: Any,
+    invocations: list[tuple[str, Any]],
+    app_dir: Path = worker_driver.APP_DIR,
+    script: str = worker_driver.SCRIPT,
 ) -> worker_driver.Run:
     """One run with ``azure.functions.get_binding_registry`` returning funcbind's registry."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(azure.functions, "get_binding_registry", funcbind.get_binding_registry)
-        run = worker_driver.run_app(protos, invocations, app_dir)
+        run = worker_driver.run_app(protos, invocations, app_dir, script)
         from azure_functions_runtime.bindings import meta
 
         # The worker really held funcbind's registry during the run.
@@ -272,7 +275,7 @@ def test_a_broken_registry_protocol_is_detected(
     assert unexplained, f"breaking {method} went unnoticed"
 
 
-# -- improvements the worker lets through: an app the stock registry cannot load ---------
+# -- improvements the worker lets through: functions the stock registry cannot load -------
 
 
 def _http_request(protos: Any, invocation_id: str, path: str, body: bytes = b"") -> Any:
@@ -292,120 +295,115 @@ def _trigger_request(protos: Any, invocation_id: str, name: str, data: Any) -> A
     )
 
 
-IMPROVED_INVOCATIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    # invocation id: (function, request builder)
-    "as-json": ("as_json", lambda p: _http_request(p, "as-json", "as-json")),
-    "as-bytes": ("as_bytes", lambda p: _http_request(p, "as-bytes", "as-bytes")),
-    "to-queue": ("to_queue", lambda p: _http_request(p, "to-queue", "to-queue", b'{"x": 1}')),
-    "nothing": ("nothing", lambda p: _http_request(p, "nothing", "nothing")),
-    "view": ("save_view", lambda p: _http_request(p, "view", "view/v.bin", b"\x00view")),
-    "total": (
+@dataclass(frozen=True)
+class ImprovedFunction:
+    """One script of app_improved/: its function, a request, and what the answer holds."""
+
+    script: str
+    function: str
+    request: Callable[[Any], Any]
+    observe: Callable[[Any], Any]
+    expected: Any
+
+
+IMPROVED = {
+    "output-annotations-beyond-the-stock-set (-> dict)": ImprovedFunction(
+        "improved_as_json.py",
+        "as_json",
+        lambda p: _http_request(p, "as-json", "as-json"),
+        lambda r: (r.return_value.http.status_code, json.loads(r.return_value.http.body.bytes)),
+        ("200", {"method": "POST", "query": {}}),
+    ),
+    "output-annotations-beyond-the-stock-set (-> bytes)": ImprovedFunction(
+        "improved_as_bytes.py",
+        "as_bytes",
+        lambda p: _http_request(p, "as-bytes", "as-bytes"),
+        lambda r: (r.return_value.http.headers["content-type"], r.return_value.http.body.bytes),
+        ("application/octet-stream", b"\x00\x01raw"),
+    ),
+    "output-annotations-beyond-the-stock-set (-> None)": ImprovedFunction(
+        "improved_nothing.py",
+        "nothing",
+        lambda p: _http_request(p, "nothing", "nothing"),
+        lambda r: r.HasField("return_value"),
+        False,
+    ),
+    "output-annotations-beyond-the-stock-set (Out[dict])": ImprovedFunction(
+        "improved_to_queue.py",
+        "to_queue",
+        lambda p: _http_request(p, "to-queue", "to-queue", b'{"x": 1}'),
+        lambda r: (r.output_data[0].data.json, r.return_value.string),
+        ('{"x": 1}', "queued"),
+    ),
+    "output-annotations-beyond-the-stock-set (Out[memoryview])": ImprovedFunction(
+        "improved_save_view.py",
+        "save_view",
+        lambda p: _http_request(p, "view", "view/v.bin", b"\x00view"),
+        lambda r: (r.output_data[0].data.bytes, r.return_value.string),
+        (b"\x00view", "saved"),
+    ),
+}
+
+# Input annotations other than the binding's model: the worker decodes without the
+# annotation, so a registry must refuse them at load or deliver them.
+PLAIN_INPUTS = {
+    "queueTrigger: dict": ImprovedFunction(
+        "improved_total.py",
         "total",
         lambda p: _trigger_request(
             p, "total", "order", p.TypedData(string='{"amounts": [1, 2, 3]}')
         ),
+        lambda r: r.return_value.string,
+        "6",
     ),
-    "tick": (
+    "timerTrigger: dict": ImprovedFunction(
+        "improved_tick_dict.py",
         "tick_dict",
         lambda p: _trigger_request(
             p, "tick", "timer", p.TypedData(json='{"Schedule": {}, "IsPastDue": true}')
         ),
+        lambda r: r.output_data[0].data.string,
+        "True",
     ),
 }
 
-# What each invocation must answer with funcbind: (field, value) of the response.
-IMPROVED_EXPECTED: dict[str, Callable[[Any], Any]] = {
-    "as-json": lambda r: (
-        r.return_value.http.status_code,
-        json.loads(r.return_value.http.body.bytes),
-    ),
-    "as-bytes": lambda r: (
-        r.return_value.http.headers["content-type"],
-        r.return_value.http.body.bytes,
-    ),
-    "to-queue": lambda r: (r.output_data[0].data.json, r.return_value.string),
-    "nothing": lambda r: r.HasField("return_value"),
-    "view": lambda r: (r.output_data[0].data.bytes, r.return_value.string),
-    "total": lambda r: r.return_value.string,
-    "tick": lambda r: r.output_data[0].data.string,
-}
-IMPROVED_VALUES: dict[str, Any] = {
-    "as-json": ("200", {"method": "POST", "query": {}}),
-    "as-bytes": ("application/octet-stream", b"\x00\x01raw"),
-    "to-queue": ('{"x": 1}', "queued"),
-    "nothing": False,
-    "view": (b"\x00view", "saved"),
-    "total": "6",
-    "tick": "True",
-}
 
-# Annotations funcbind accepts but cannot serve through this worker (docs/compatibility.md,
-# "Known gaps": gap-input-annotations-without-pytype).  strict: when fixed, these tests
-# fail until the marker and the doc entry go.
-KNOWN_GAPS = {
-    "total": "check_input_type_annotation(dict) is True for queueTrigger, but the worker "
-    "calls decode() without pytype and the function receives a QueueMessage",
-    "tick": "check_input_type_annotation(dict) is True for timerTrigger, but the worker "
-    "calls decode() without pytype and the function receives a TimerRequest",
-}
+def _run_improved(
+    protos: Any, case: ImprovedFunction, registry: str
+) -> tuple[worker_driver.Run, Any]:
+    requests = [(case.function, case.request(protos))]
+    if registry == "stock":
+        run = worker_driver.run_app(protos, requests, IMPROVED_APP, case.script)
+    else:
+        run = run_with_funcbind(protos, requests, IMPROVED_APP, case.script)
+    return run, next(iter(run.invocations.values()))
 
 
-@pytest.fixture(scope="module")
-def improved_runs(protos: Any) -> tuple[worker_driver.Run, worker_driver.Run]:
-    requests = [(function, build(protos)) for function, build in IMPROVED_INVOCATIONS.values()]
-    stock = worker_driver.run_app(protos, requests, IMPROVED_APP)
-    return stock, run_with_funcbind(protos, requests, IMPROVED_APP)
-
-
-def test_the_stock_registry_cannot_load_the_improved_app(
-    improved_runs: tuple[worker_driver.Run, worker_driver.Run],
-) -> None:
-    stock, _ = improved_runs
+@pytest.mark.parametrize("name", list(IMPROVED))
+def test_functions_the_stock_registry_refuses_run_with_funcbind(name: str, protos: Any) -> None:
+    case = IMPROVED[name]
+    stock, _ = _run_improved(protos, case, "stock")
     assert _status(stock.init) == "Failure"
     assert "FunctionLoadError" in stock.init.result.exception.message
-
-
-def test_the_stock_registry_refuses_each_improved_function(protos: Any) -> None:
-    """Each function on its own, through the worker's own indexing code."""
-    from azure_functions_runtime import functions
-    from azure_functions_runtime.bindings import meta
-
-    refused = {}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(IMPROVED_APP))
-        patch.delitem(sys.modules, "function_app", raising=False)
-        import function_app
-
-        meta.load_binding_registry()
-        for indexed in function_app.app.get_functions():
-            try:
-                functions.Registry().add_indexed_function(indexed, protos)
-            except functions.FunctionLoadError as exc:
-                refused[indexed.get_function_name()] = str(exc)
-        patch.delitem(sys.modules, "function_app")
-    assert sorted(refused) == sorted(function for function, _ in IMPROVED_INVOCATIONS.values())
-
-
-@pytest.mark.parametrize(
-    "invocation_id",
-    [
-        pytest.param(
-            invocation_id,
-            marks=[pytest.mark.xfail(reason=KNOWN_GAPS[invocation_id], strict=True)]
-            if invocation_id in KNOWN_GAPS
-            else [],
-        )
-        for invocation_id in IMPROVED_INVOCATIONS
-    ],
-)
-def test_funcbind_runs_the_improved_app(
-    invocation_id: str, improved_runs: tuple[worker_driver.Run, worker_driver.Run]
-) -> None:
-    _, with_funcbind = improved_runs
-    assert _status(with_funcbind.init) == "Success"
-    response = with_funcbind.invocations[invocation_id]
+    with_funcbind, response = _run_improved(protos, case, "funcbind")
+    assert _status(with_funcbind.init) == "Success", with_funcbind.init.result.exception.message
     assert _status(response) == "Success", response.result.exception.message
-    assert IMPROVED_EXPECTED[invocation_id](response) == IMPROVED_VALUES[invocation_id]
+    assert case.observe(response) == case.expected
+
+
+@pytest.mark.parametrize("name", list(PLAIN_INPUTS))
+def test_an_input_annotation_loads_only_if_it_is_delivered(name: str, protos: Any) -> None:
+    """Refused at load (as by the stock registry), or delivered: never loaded and then
+    failed on every call."""
+    case = PLAIN_INPUTS[name]
+    stock, _ = _run_improved(protos, case, "stock")
+    assert _status(stock.init) == "Failure"
+    with_funcbind, response = _run_improved(protos, case, "funcbind")
+    if _status(with_funcbind.init) == "Failure":
+        assert "FunctionLoadError" in with_funcbind.init.result.exception.message
+        return
+    assert _status(response) == "Success", response.result.exception.message
+    assert case.observe(response) == case.expected
 
 
 def test_the_app_can_plug_funcbind_in_itself(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from typing import Any
 
 INVOCATIONS_FILE = Path(__file__).with_name("invocations.json")
 APP_DIR = Path(__file__).with_name("app")
+SCRIPT = "function_app.py"
+SCRIPT_SETTING = "PYTHON_SCRIPT_FILE_NAME"
 
 # What the host advertises in WorkerInitRequest.capabilities for a Python worker.
 HOST_CAPABILITIES = {"RpcHttpBodyOnly": "true", "RawHttpBodyBytes": "true"}
@@ -82,18 +85,31 @@ def _expand_utf8_bytes(node: Any) -> Any:
     return node
 
 
-def run_app(protos: Any, invocations: list[tuple[str, Any]], app_dir: Path = APP_DIR) -> Run:
+def run_app(
+    protos: Any,
+    invocations: list[tuple[str, Any]],
+    app_dir: Path = APP_DIR,
+    script: str = SCRIPT,
+) -> Run:
     """Run the whole host conversation for one app; returns the worker's answers.
 
     The app folder goes on ``sys.path`` for the run, as the worker's dispatcher puts it
-    there before it calls the library.
+    there before it calls the library; ``script`` is the app setting
+    PYTHON_SCRIPT_FILE_NAME (the worker's default: function_app.py).
     """
     sys.path.insert(0, str(app_dir))
+    sys.modules.pop(Path(script).stem, None)  # another test's app of the same name
+    previous = os.environ.get(SCRIPT_SETTING)
+    os.environ[SCRIPT_SETTING] = script
     try:
         return asyncio.run(_converse(protos, invocations, app_dir))
     finally:
         sys.path.remove(str(app_dir))
-        sys.modules.pop("function_app", None)
+        sys.modules.pop(Path(script).stem, None)
+        if previous is None:
+            del os.environ[SCRIPT_SETTING]
+        else:
+            os.environ[SCRIPT_SETTING] = previous
 
 
 def reset_worker_state() -> None:
@@ -104,7 +120,6 @@ def reset_worker_state() -> None:
     handle_event._functions = functions.Registry()
     handle_event._metadata_result = None
     meta.BINDING_REGISTRY = None
-    sys.modules.pop("function_app", None)
 
 
 async def _converse(protos: Any, invocations: list[tuple[str, Any]], app_dir: Path) -> Run:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from operator import index
 from typing import Any, TypeVar, cast
@@ -25,13 +24,13 @@ from azure.functions.blob import InputStream as AzureInputStream
 from typing_extensions import Buffer, Self
 
 from ..datetimes import parse_datetime
-from ..datum import DatumLike
+from ..datum import DatumLike, parse_json
 from ..errors import DecodeError, describe
 from ._blobcursor import ViewCursor, byte_view
+from ._common import UNSET, Metadata
 
 __all__ = ["BlobStream"]
 
-TriggerMetadata = Mapping[str, DatumLike]
 Cursor = io.BytesIO | ViewCursor
 
 _PEEK_SIZE = 8192
@@ -41,7 +40,6 @@ _PEEK_SIZE = 8192
 _BLOB_KEYS = frozenset({"BlobTrigger", "Uri", "Properties", "Metadata", "sys"})
 # Where each datetime lives in Properties: Storage extension 4.x names, then 5.x names.
 _DATETIME_PROPERTIES = {"LastModified": ("LastModified",), "Created": ("Created", "CreatedOn")}
-_UNSET: Any = object()
 _T = TypeVar("_T")
 
 
@@ -61,14 +59,14 @@ class BlobStream(AzureInputStream):
 
     _source: Any  # None once closed
     _cursor: Cursor | None  # made on first use
-    _meta: TriggerMetadata | None
+    _meta: Metadata
     _where: str
     _parsed: dict[str, Any] | None  # metadata fields parsed so far, by field
 
     def __init__(
         self,
         data: Buffer | str,
-        trigger_metadata: TriggerMetadata | None = None,
+        trigger_metadata: Metadata = None,
         *,
         where: str = "blob",
     ) -> None:
@@ -326,7 +324,7 @@ class BlobStream(AzureInputStream):
                 return None
         try:
             return int(raw)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # Infinity is valid JSON for Python
             raise DecodeError(
                 f"{self._where}: trigger metadata field 'Properties': expected an integer "
                 f"ContentLength, got {describe(raw)}"
@@ -362,8 +360,8 @@ class BlobStream(AzureInputStream):
         parsed = self._parsed
         if parsed is None:
             parsed = self._parsed = {}
-        value = parsed.get(key, _UNSET)
-        if value is _UNSET:
+        value = parsed.get(key, UNSET)
+        if value is UNSET:
             value = parsed[key] = parse(key)
         return cast(_T, value)
 
@@ -401,7 +399,7 @@ class BlobStream(AzureInputStream):
 # -- trigger metadata fields ---------------------------------------------------
 
 
-def _datum_of(meta: TriggerMetadata | None, key: str) -> DatumLike | None:
+def _datum_of(meta: Metadata, key: str) -> DatumLike | None:
     if not meta:
         return None
     datum = meta.get(key)
@@ -410,7 +408,7 @@ def _datum_of(meta: TriggerMetadata | None, key: str) -> DatumLike | None:
     return datum
 
 
-def _text_field(meta: TriggerMetadata | None, key: str, where: str) -> str | None:
+def _text_field(meta: Metadata, key: str, where: str) -> str | None:
     datum = _datum_of(meta, key)
     if datum is None:
         return None
@@ -418,7 +416,7 @@ def _text_field(meta: TriggerMetadata | None, key: str, where: str) -> str | Non
     if kind == "string" and isinstance(value, str):
         return value
     if kind == "json":
-        parsed = _parse_json(value, key, where)
+        parsed = parse_json(value, f"{where}: trigger metadata field {key!r}")
         return parsed if isinstance(parsed, str) or parsed is None else str(parsed)
     if kind in ("int", "double"):
         return str(value)
@@ -433,7 +431,7 @@ def _text_field(meta: TriggerMetadata | None, key: str, where: str) -> str | Non
     )
 
 
-def _object_field(meta: TriggerMetadata | None, key: str, where: str) -> dict[str, Any] | None:
+def _object_field(meta: Metadata, key: str, where: str) -> dict[str, Any] | None:
     datum = _datum_of(meta, key)
     if datum is None:
         return None
@@ -443,7 +441,7 @@ def _object_field(meta: TriggerMetadata | None, key: str, where: str) -> dict[st
             f"{where}: trigger metadata field {key!r}: expected a JSON object, got wire "
             f"type {kind!r} ({describe(value)})"
         )
-    parsed = _parse_json(value, key, where)
+    parsed = parse_json(value, f"{where}: trigger metadata field {key!r}")
     if parsed is None or isinstance(parsed, dict):
         return parsed
     raise DecodeError(
@@ -454,15 +452,5 @@ def _object_field(meta: TriggerMetadata | None, key: str, where: str) -> dict[st
 def _plain_value(datum: DatumLike, key: str, where: str) -> Any:
     kind, value = datum.type, datum.value
     if kind == "json" and value is not None:
-        return _parse_json(value, key, where)
+        return parse_json(value, f"{where}: trigger metadata field {key!r}")
     return value
-
-
-def _parse_json(text: Any, key: str, where: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, TypeError) as exc:
-        raise DecodeError(
-            f"{where}: trigger metadata field {key!r}: expected JSON text, got "
-            f"{describe(text)} ({exc})"
-        ) from exc

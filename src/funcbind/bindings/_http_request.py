@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from azure.functions._http import HttpRequestHeaders
 
-from ..datum import python_value
+from ..datum import parse_json, python_value
 from ..errors import DecodeError, describe
 
 __all__ = [
@@ -43,21 +43,15 @@ class RequestHeaders(HttpRequestHeaders):
     not found as sent.
     """
 
-    __slots__ = ("_nullable", "_raw", "_source", "_where")
+    __slots__ = ("_raw", "_source", "_where")
     _all: dict[str, str] | None = None  # the full dict once built (in the instance dict)
 
-    def __init__(
-        self,
-        source: Mapping[str, Any] | None,
-        nullable: Mapping[str, Any] | None = None,
-        where: str = "http request",
-    ) -> None:
+    def __init__(self, source: Mapping[str, Any] | None, where: str = "http request") -> None:
         # The base __init__ copies and lower-cases everything up front; that is the
         # work this class exists to avoid.
         self._source = source
-        self._nullable = nullable
         self._where = where
-        self._raw = source if isinstance(source, dict) and nullable is None else None
+        self._raw = source if isinstance(source, dict) else None
 
     @property
     def __http_headers__(self) -> dict[str, str]:  # type: ignore[override]
@@ -67,7 +61,7 @@ class RequestHeaders(HttpRequestHeaders):
     def _full(self) -> dict[str, str]:
         full = self._all
         if full is None:
-            full = string_map(self._source, self._nullable, "headers", self._where, lower=True)
+            full = string_map(self._source, "headers", self._where, lower=True)
             self._all = full
             self._raw = None  # from now on every lookup is one dict lookup
         return full
@@ -152,12 +146,12 @@ def _item_value(item: Any) -> Any:
     return getattr(item, "value", item)
 
 
-def string_map(raw: Any, nullable: Any, field: str, where: str, *, lower: bool) -> dict[str, str]:
+def string_map(raw: Any, field: str, where: str, *, lower: bool) -> dict[str, str]:
     """A wire map of string Datums (or plain strings) as a dict of str.
 
-    ``nullable`` is the map's NullableString twin, present only when the worker asked
-    for those: it also holds the names whose value is empty or null, which the plain
-    map leaves out.
+    Only the plain map is read: the ``nullable_*`` twins the host may send instead are
+    merged into it by the wire adapter (:mod:`funcbind.wire`), the one place that rule
+    lives.
     """
     result: dict[str, str] = {}
     if raw:
@@ -171,9 +165,6 @@ def string_map(raw: Any, nullable: Any, field: str, where: str, *, lower: bool) 
                     raise TypeError
         except (AttributeError, TypeError):
             result = _string_map_checked(raw, field, where, lower=lower)
-    if nullable:
-        for name, value in _string_map_checked(nullable, field, where, lower=lower).items():
-            result.setdefault(name, value)
     return result
 
 
@@ -188,7 +179,7 @@ def _string_map_checked(raw: Any, field: str, where: str, *, lower: bool) -> dic
             raise DecodeError(f"{where}, field {field!r}: expected str names, got {describe(name)}")
         value = _item_value(item)
         if value is None:
-            value = ""  # a NullableString without a value
+            value = ""  # a null Datum: the name was sent without a value
         elif not isinstance(value, str):
             raise DecodeError(
                 f"{where}, field {field!r}, name {name!r}: expected a string value, "
@@ -291,12 +282,13 @@ def parse_json_body(source: bytes | str, where: str) -> Any:
                 f"{where}, field 'body': expected UTF-8 JSON text, got bytes that are not "
                 f"UTF-8 ({exc.reason} at byte {exc.start})"
             ) from exc
-    try:
-        return _loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise DecodeError(
-            f"{where}, field 'body': expected JSON, got a body that is not valid JSON ({exc})"
-        ) from exc
+    return parse_json(
+        text,
+        f"{where}, field 'body'",
+        expected="JSON",
+        got="a body that is not valid JSON",
+        loads=_loads,  # looked up per call: tests count the parses through it
+    )
 
 
 _JSON_SPACE = " \t\n\r"
@@ -342,10 +334,13 @@ def identities_of(raw: Any, where: str) -> list[Any]:
     if raw is None:
         return []
     if hasattr(raw, "type") and hasattr(raw, "value"):
-        try:
-            raw = python_value(raw)
-        except (ValueError, TypeError) as exc:
-            raise DecodeError(f"{where}, field 'identities': expected JSON ({exc})") from exc
+        if raw.type == "json" and raw.value is not None:
+            raw = parse_json(raw.value, f"{where}, field 'identities'", expected="JSON")
+        else:
+            try:
+                raw = python_value(raw)
+            except (ValueError, TypeError) as exc:
+                raise DecodeError(f"{where}, field 'identities': expected JSON ({exc})") from exc
         if raw is None:
             return []
     if isinstance(raw, Mapping):

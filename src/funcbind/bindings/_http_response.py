@@ -19,16 +19,16 @@ appears once, repeated values joined with ", " (RFC 9110 §5.3).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 import azure.functions
 from azure.functions import _abc as azure_abc
 from werkzeug.datastructures import Headers
 
+from .._cookies import format_cookie_date, parse_cookie_date
 from ..datum import Datum
 from ..errors import EncodeError, UnsupportedValueError, describe
 
@@ -37,23 +37,7 @@ __all__ = ["HttpCookie", "encode_http_output", "encode_response", "parse_cookie_
 SameSite = Literal["Lax", "Strict", "None"]
 
 _SAME_SITE: dict[str, SameSite] = {"lax": "Lax", "strict": "Strict", "none": "None"}
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_UTC = timezone.utc
 _STOCK_RESPONSE = azure.functions.HttpResponse
-
-_MONTH_DIGITS = {name: f"{number:02d}" for name, number in _MONTHS.items()}
-_from_iso = datetime.fromisoformat
-_DATE_DELIMITERS = re.compile(r"[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
-_TIME_TOKEN = re.compile(r"(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\D.*)?", re.ASCII | re.DOTALL)
-_DAY_TOKEN = re.compile(r"(\d{1,2})(?:\D.*)?", re.ASCII | re.DOTALL)
-_YEAR_TOKEN = re.compile(r"(\d{2,4})(?:\D.*)?", re.ASCII | re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -248,66 +232,6 @@ def _parse_attributes(attributes: str, name: str) -> Attributes:
 def _is_whole_number(text: str) -> bool:
     digits = text[1:] if text[:1] == "-" else text
     return digits.isascii() and digits.isdigit()
-
-
-def parse_cookie_date(text: str) -> datetime | None:
-    """A cookie date as an aware UTC datetime, or None if it is not one.
-
-    Cookie dates are UTC by definition (RFC 6265 §5.1.1): zone names and offsets are
-    ignored, and the machine's own time zone never enters.
-    """
-    # The one format nearly every server writes, 'Wed, 21 Oct 2026 07:28:00 GMT' (RFC
-    # 9110 IMF-fixdate), by position: fromisoformat checks the digits in C.  Anything
-    # else goes through the general cookie-date algorithm of RFC 6265 §5.1.1.
-    if len(text) == 29 and text[25:] == " GMT":
-        month = _MONTH_DIGITS.get(text[8:11].lower())
-        if month is not None:
-            try:
-                moment = _from_iso(f"{text[12:16]}-{month}-{text[5:7]}T{text[17:25]}+00:00")
-            except ValueError:
-                pass
-            else:
-                if moment.year >= 1601:
-                    return moment
-    return _parse_cookie_date_leniently(text)
-
-
-def _parse_cookie_date_leniently(text: str) -> datetime | None:
-    time: tuple[int, int, int] | None = None
-    day = month = year = None
-    for token in _DATE_DELIMITERS.split(text):
-        if not token:
-            continue
-        if time is None and (match := _TIME_TOKEN.fullmatch(token)) is not None:
-            time = (int(match[1]), int(match[2]), int(match[3]))
-        elif day is None and (match := _DAY_TOKEN.fullmatch(token)) is not None:
-            day = int(match[1])
-        elif month is None and token[:3].lower() in _MONTHS:
-            month = _MONTHS[token[:3].lower()]
-        elif year is None and (match := _YEAR_TOKEN.fullmatch(token)) is not None:
-            year = int(match[1])
-    if time is None or day is None or month is None or year is None:
-        return None
-    if 70 <= year <= 99:
-        year += 1900
-    elif 0 <= year <= 69:
-        year += 2000
-    if year < 1601:
-        return None
-    try:
-        return datetime(year, month, day, *time, tzinfo=_UTC)
-    except ValueError:  # hour 24, day 31 of a 30-day month, ...
-        return None
-
-
-def format_cookie_date(moment: datetime) -> str:
-    """An aware (or UTC-naive) datetime as an IMF-fixdate: 'Wed, 21 Oct 2026 07:28:00 GMT'."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(_UTC)
-    return (
-        f"{_DAY_NAMES[moment.weekday()]}, {moment.day:02d} {_MONTH_NAMES[moment.month - 1]} "
-        f"{moment.year:04d} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} GMT"
-    )
 
 
 # -- encoding ----------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import mmap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from azure.functions import _abc as azf_abc
@@ -23,10 +23,9 @@ from ..errors import describe as describe_value
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from . import storage_sdk
 from ._blobstream import BlobStream
+from ._common import Metadata, binding_label
 
 __all__ = ["BlobConverter", "BlobStream", "register"]
-
-Metadata = Mapping[str, DatumLike] | None
 
 # Wire kinds that carry blob content; "stream" is never sent today but is bytes.
 _PAYLOAD_KINDS = frozenset({"bytes", "string", "stream"})
@@ -41,14 +40,11 @@ def register(registry: Registry) -> None:
     registry.register("blobTrigger", converter=converter, trigger=True, directions=("in",))
 
 
-def _where(binding: BindingSpec) -> str:
-    return f"binding {binding.type!r}" + (f" ({binding.name!r})" if binding.name else "")
-
-
 class BlobConverter:
     """Blob content in (stream, bytes, str) and out (bytes-like, str, streams, files)."""
 
     directions = frozenset({"in", "out"})
+    model = BlobStream  # what decode() without an annotation gives (worker facade)
     accepted_inputs = (
         "azure.functions.InputStream, bytes or str (and Optional of them), or "
         + storage_sdk.ACCEPTED_BLOB_TYPES
@@ -64,7 +60,7 @@ class BlobConverter:
         sdk_decoder = storage_sdk.blob_decoder(spec, binding)
         if sdk_decoder is not None:
             return sdk_decoder
-        if spec.kind == "any" or _is_stream_annotation(spec):
+        if spec.kind == "any" or spec.satisfied_by(BlobStream, within=azf_abc.InputStream):
             payload_decoder: Callable[[Any, Metadata, str], Any] = _new_stream
         elif spec.is_class(bytes):
             payload_decoder = _decode_bytes
@@ -74,7 +70,7 @@ class BlobConverter:
             return None
         nullable = spec.optional or spec.kind == "any"
         expected = spec.describe()
-        where = _where(binding)
+        where = binding_label(binding)
 
         def decode(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
             if datum is not None:
@@ -99,7 +95,7 @@ class BlobConverter:
     def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
         if not _accepts_output(spec):
             return None
-        where = _where(binding)
+        where = binding_label(binding)
         data_type = (binding.data_type or "").lower()
         if data_type == "string":
             return lambda value: _as_string(_encode(value, where), where)
@@ -109,15 +105,6 @@ class BlobConverter:
 
 
 # -- decoding ----------------------------------------------------------------
-
-
-def _is_stream_annotation(spec: TypeSpec) -> bool:
-    """InputStream, its abstract base, or BlobStream itself: what a BlobStream is."""
-    return (
-        spec.subclass_of(azf_abc.InputStream)
-        and spec.cls is not None
-        and issubclass(BlobStream, spec.cls)
-    )
 
 
 def _checked_payload(value: Any, where: str) -> Any:

@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from .._typing import TypeSpec
-from ..datum import COLLECTION_FIELDS, Datum, DatumLike
+from ..datum import COLLECTION_FIELDS, Datum, DatumLike, parse_json
 from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
+from ._common import Metadata, binding_label
 
-Metadata = Mapping[str, DatumLike] | None
 ValueDecoder = Callable[[DatumLike, str], Any]
 _V = TypeVar("_V")
 
@@ -40,7 +40,7 @@ class GenericConverter:
         if value_decoder is None:
             return None
         nullable = spec.optional or spec.kind == "any"
-        where = f"binding {binding.type!r}" + (f" ({binding.name!r})" if binding.name else "")
+        where = binding_label(binding)
 
         def decode(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
             if datum is None or datum.type is None or datum.value is None:
@@ -134,10 +134,7 @@ def _decode_bytes(datum: DatumLike, where: str) -> bytes:
 def _parse_json(datum: DatumLike, where: str) -> Any:
     kind = datum.type
     if kind in _TEXT_TYPES or kind in ("bytes", "stream"):
-        try:
-            return json.loads(datum.value)
-        except (ValueError, TypeError) as exc:
-            raise DecodeError(f"{where}: expected JSON text, got invalid JSON ({exc})") from exc
+        return parse_json(datum.value, where)
     if kind in ("int", "double"):
         return datum.value
     field = COLLECTION_FIELDS.get(kind or "")

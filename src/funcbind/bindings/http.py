@@ -20,6 +20,7 @@ from .._typing import TypeSpec
 from ..datum import DatumLike
 from ..errors import UnsupportedDatumError
 from ..registry import BindingSpec, Decoder, Encoder, Registry
+from ._common import UNSET, Metadata, binding_label
 from ._http_form import (
     DEFAULT_FORM_SIZE_LIMIT,
     Files,
@@ -56,10 +57,6 @@ __all__ = [
     "set_form_size_limit",
 ]
 
-Metadata = Mapping[str, DatumLike] | None
-
-_UNSET: Any = object()
-
 
 def register(registry: Registry) -> None:
     registry.register("httpTrigger", converter=HttpRequestConverter(), trigger=True)
@@ -85,7 +82,7 @@ class HttpRequest(azure.functions.http.HttpRequest):
     _params: Mapping[str, str] | None = None
     _route_params: Mapping[str, str] | None = None
     _body: bytes | None = None
-    _json: Any = _UNSET
+    _json: Any = UNSET
     _form: Form | None = None
     _files: Files | None = None
     _cookies: Mapping[str, str] | None = None
@@ -133,9 +130,7 @@ class HttpRequest(azure.functions.http.HttpRequest):
         headers = self._headers
         if headers is None:
             wire = self._wire
-            headers = self._headers = RequestHeaders(
-                wire.get("headers"), wire.get("nullable_headers"), self._where
-            )
+            headers = self._headers = RequestHeaders(wire.get("headers"), self._where)
         return headers
 
     @property
@@ -144,11 +139,11 @@ class HttpRequest(azure.functions.http.HttpRequest):
         params = self._params
         if params is None:
             wire = self._wire
-            raw, nullable = wire.get("query"), wire.get("nullable_query")
-            if raw is None and nullable is None:
+            raw = wire.get("query")
+            if raw is None:
                 query = query_from_url(self._url, self._where)
             else:
-                query = string_map(raw, nullable, "query", self._where, lower=False)
+                query = string_map(raw, "query", self._where, lower=False)
             params = self._params = types.MappingProxyType(query)
         return params
 
@@ -159,13 +154,7 @@ class HttpRequest(azure.functions.http.HttpRequest):
         if route_params is None:
             wire = self._wire
             route_params = types.MappingProxyType(
-                string_map(
-                    wire.get("params"),
-                    wire.get("nullable_params"),
-                    "params",
-                    self._where,
-                    lower=False,
-                )
+                string_map(wire.get("params"), "params", self._where, lower=False)
             )
             self._route_params = route_params
         return route_params
@@ -185,7 +174,7 @@ class HttpRequest(azure.functions.http.HttpRequest):
         Every call returns the same object.
         """
         parsed = self._json
-        if parsed is _UNSET:
+        if parsed is UNSET:
             parsed = self._json = parse_json_body(
                 self._body if self._body is not None else read_body(self._wire, self._where),
                 self._where,
@@ -241,14 +230,11 @@ class HttpRequest(azure.functions.http.HttpRequest):
 # -- converters ------------------------------------------------------------------
 
 
-def _where(binding: BindingSpec) -> str:
-    return f"binding {binding.type!r}" + (f" ({binding.name!r})" if binding.name else "")
-
-
 class HttpRequestConverter:
     """``httpTrigger``: the http Datum to a lazy :class:`HttpRequest`."""
 
     directions = frozenset({"in"})
+    model = HttpRequest  # what decode() without an annotation gives (worker facade)
     accepted_inputs = (
         "azure.functions.HttpRequest or its ABC azure.functions._abc.HttpRequest "
         "(Optional of either), or no annotation"
@@ -257,11 +243,11 @@ class HttpRequestConverter:
     def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
         if spec.kind == "any":
             nullable = False
-        elif spec.kind == "class" and not spec.out and _is_request_type(spec.cls):
+        elif not spec.out and spec.satisfied_by(HttpRequest, within=azure_abc.HttpRequest):
             nullable = spec.optional
         else:
             return None
-        where = _where(binding)
+        where = binding_label(binding)
         request = HttpRequest
 
         def decode(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
@@ -276,17 +262,6 @@ class HttpRequestConverter:
             )
 
         return decode
-
-
-def _is_request_type(cls: type | None) -> bool:
-    # Accept the classes an instance of ours satisfies: azure.functions.HttpRequest,
-    # its ABC, the worker-side subclass and ours.  A user subclass cannot be produced.
-    if cls is None:
-        return False
-    try:
-        return issubclass(HttpRequest, cls) and issubclass(cls, azure_abc.HttpRequest)
-    except TypeError:  # a class whose metaclass refuses the check
-        return False
 
 
 _OUTPUT_CLASSES: tuple[type, ...] = (

@@ -23,7 +23,7 @@ from azure.functions.queue import QueueMessage as StockQueueMessage
 
 from .._typing import TypeSpec
 from ..datetimes import parse_datetime
-from ..datum import Datum, DatumLike
+from ..datum import Datum, DatumLike, parse_json
 from ..errors import (
     AnnotationError,
     DecodeError,
@@ -33,6 +33,7 @@ from ..errors import (
 )
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from . import storage_sdk
+from ._common import UNSET, Metadata
 from .generic import GenericConverter
 
 __all__ = [
@@ -42,8 +43,6 @@ __all__ = [
     "encode_queue_message",
     "register",
 ]
-
-Metadata = Mapping[str, DatumLike] | None
 
 TRIGGER = "queueTrigger"
 OUTPUT = "queue"
@@ -55,18 +54,6 @@ _GENERIC = GenericConverter()
 def register(registry: Registry) -> None:
     registry.register(TRIGGER, converter=QueueTriggerConverter(), trigger=True)
     registry.register(OUTPUT, converter=QueueOutputConverter())
-
-
-class _Unset:
-    """Marks a memo slot that has not been computed yet (None is a real value)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-_UNSET: Any = _Unset()
 
 
 # -- the model -------------------------------------------------------------
@@ -102,19 +89,19 @@ class QueueMessage(StockQueueMessage):
         # properties below replace, so it is deliberately not called.
         self._datum = datum
         self._metadata = trigger_metadata
-        self._body = _UNSET
-        self._id = _UNSET
-        self._pop_receipt = _UNSET
-        self._dequeue_count = _UNSET
-        self._expiration_time = _UNSET
-        self._insertion_time = _UNSET
-        self._time_next_visible = _UNSET
+        self._body = UNSET
+        self._id = UNSET
+        self._pop_receipt = UNSET
+        self._dequeue_count = UNSET
+        self._expiration_time = UNSET
+        self._insertion_time = UNSET
+        self._time_next_visible = UNSET
 
     @property
     def id(self) -> str | None:
         """The message ID (metadata ``Id``)."""
         value = self._id
-        if value is _UNSET:
+        if value is UNSET:
             value = self._id = _text_field(self._metadata, "Id")
         return value  # type: ignore[no-any-return]
 
@@ -122,7 +109,7 @@ class QueueMessage(StockQueueMessage):
     def pop_receipt(self) -> str | None:
         """The pop receipt of this delivery (metadata ``PopReceipt``)."""
         value = self._pop_receipt
-        if value is _UNSET:
+        if value is UNSET:
             value = self._pop_receipt = _text_field(self._metadata, "PopReceipt")
         return value  # type: ignore[no-any-return]
 
@@ -130,7 +117,7 @@ class QueueMessage(StockQueueMessage):
     def dequeue_count(self) -> int | None:
         """How many times the message has been dequeued (metadata ``DequeueCount``)."""
         value = self._dequeue_count
-        if value is _UNSET:
+        if value is UNSET:
             value = self._dequeue_count = _int_field(self._metadata, "DequeueCount")
         return value  # type: ignore[no-any-return]
 
@@ -138,7 +125,7 @@ class QueueMessage(StockQueueMessage):
     def expiration_time(self) -> datetime | None:
         """When the message expires (metadata ``ExpirationTime``)."""
         value = self._expiration_time
-        if value is _UNSET:
+        if value is UNSET:
             value = self._expiration_time = _datetime_field(self._metadata, "ExpirationTime")
         return value  # type: ignore[no-any-return]
 
@@ -146,7 +133,7 @@ class QueueMessage(StockQueueMessage):
     def insertion_time(self) -> datetime | None:
         """When the message was added to the queue (metadata ``InsertionTime``)."""
         value = self._insertion_time
-        if value is _UNSET:
+        if value is UNSET:
             value = self._insertion_time = _datetime_field(self._metadata, "InsertionTime")
         return value  # type: ignore[no-any-return]
 
@@ -154,14 +141,14 @@ class QueueMessage(StockQueueMessage):
     def time_next_visible(self) -> datetime | None:
         """When the message becomes visible again (metadata ``NextVisibleTime``)."""
         value = self._time_next_visible
-        if value is _UNSET:
+        if value is UNSET:
             value = self._time_next_visible = _datetime_field(self._metadata, "NextVisibleTime")
         return value  # type: ignore[no-any-return]
 
     def get_body(self) -> bytes:
         """The message content as bytes: the wire object itself, or text encoded once."""
         body = self._body
-        if body is _UNSET:
+        if body is UNSET:
             value = self._datum.value
             if type(value) is bytes:
                 body = value
@@ -176,10 +163,17 @@ class QueueMessage(StockQueueMessage):
         """The message content parsed as JSON (a new object on every call).
 
         A body that is not JSON raises ``json.JSONDecodeError``, as in azure.functions,
-        so existing ``except`` clauses keep working.
+        so existing ``except`` clauses keep working.  Nesting too deep for Python's
+        recursion limit raises :class:`DecodeError` (a ValueError too), not RecursionError.
         """
         value = self._datum.value
-        return json.loads(value if isinstance(value, str) else self.get_body())
+        try:
+            return json.loads(value if isinstance(value, str) else self.get_body())
+        except RecursionError as exc:
+            raise DecodeError(
+                f"binding {TRIGGER!r}, field 'body': expected JSON, got nesting too deep to "
+                f"parse ({exc})"
+            ) from exc
 
     def __repr__(self) -> str:
         try:
@@ -217,10 +211,8 @@ def _json_text(text: str, name: str) -> str | None:
     # dropping the quotes is exact and far cheaper than json.loads.
     if len(text) >= 2 and text[0] == '"' and text[-1] == '"' and "\\" not in text:
         return text[1:-1]
-    try:
-        parsed = json.loads(text)
-    except ValueError as exc:
-        raise _field_error(name, "JSON text", f"invalid JSON {text!r} ({exc})") from exc
+    # Rarely reached (the host quotes its texts), so naming the text up front is cheap.
+    parsed = parse_json(text, _field_where(name), got=f"invalid JSON {describe(text)}")
     if parsed is None or isinstance(parsed, str):
         return parsed
     if isinstance(parsed, int | float) and not isinstance(parsed, bool):
@@ -240,14 +232,14 @@ def _int_field(metadata: Metadata, name: str) -> int | None:
         return None
     value = raw
     if kind in ("json", "string") and isinstance(raw, str):
-        if raw.isascii() and raw.isdigit():  # the usual "3"
-            return int(raw)
         try:
-            value = json.loads(raw)
+            if raw.isascii() and raw.isdigit():  # the usual "3"
+                return int(raw)
+            value = parse_json(raw, _field_where(name))
             if isinstance(value, str):  # a quoted number
                 value = int(value)
-        except ValueError:
-            raise _field_error(name, "an integer", f"{kind} {raw!r}") from None
+        except ValueError:  # DecodeError too; int() also refuses over 4300 digits (3.11+)
+            raise _field_error(name, "an integer", f"{kind} {describe(raw)}") from None
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool):
@@ -265,10 +257,12 @@ def _datetime_field(metadata: Metadata, name: str) -> datetime | None:
         raise exc.at(binding=TRIGGER) from None
 
 
+def _field_where(name: str) -> str:
+    return f"binding {TRIGGER!r}: trigger metadata field {name!r}"
+
+
 def _field_error(name: str, expected: str, got: str) -> DecodeError:
-    return DecodeError(
-        f"binding {TRIGGER!r}: trigger metadata field {name!r}: expected {expected}, got {got}"
-    )
+    return DecodeError(f"{_field_where(name)}: expected {expected}, got {got}")
 
 
 # -- the trigger converter -------------------------------------------------
@@ -278,27 +272,18 @@ class QueueTriggerConverter:
     """``queueTrigger``: the message model, or the body for plain annotations."""
 
     directions = frozenset({"in"})
+    model = QueueMessage  # what decode() without an annotation gives (worker facade)
     accepted_inputs = (
         "azure.functions.QueueMessage (the default), or the body as str, bytes, int, "
         "float, bool, dict or list[...] (and Optional of them)"
     )
 
     def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
-        if spec.kind == "any" or _is_model(spec):
+        if spec.kind == "any" or spec.satisfied_by(QueueMessage):
             return _model_decoder(spec.optional)
         # Plain annotations want the body itself: the generic decoders already read
         # every payload kind a queue sends.
         return _GENERIC.decoder(spec, binding)
-
-
-def _is_model(spec: TypeSpec) -> bool:
-    """True for annotations our QueueMessage satisfies (the azure.functions classes)."""
-    if spec.kind != "class" or spec.cls is None or spec.cls is object or spec.args:
-        return False
-    try:
-        return issubclass(QueueMessage, spec.cls)
-    except TypeError:
-        return False
 
 
 def _model_decoder(optional: bool) -> Decoder:

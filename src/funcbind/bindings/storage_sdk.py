@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -27,8 +27,8 @@ from .._typing import TypeSpec
 from ..datum import DatumLike
 from ..errors import AnnotationError, DecodeError, UnsupportedDatumError, describe
 from ..registry import BindingSpec, Decoder
-from ..storage import connections
-from ..storage.connections import ConnectionSettingError, Service, StorageClients, StorageConnection
+from ..storage.clients import StorageClients, default_clients
+from ..storage.connections import ConnectionSettingError, Service, StorageConnection
 from ..storage.references import (
     BLOB_SOURCE,
     QUEUE_SOURCE,
@@ -37,6 +37,7 @@ from ..storage.references import (
     parse_blob_reference,
     parse_queue_reference,
 )
+from ._common import Metadata, binding_label
 
 __all__ = [
     "ACCEPTED_BLOB_TYPES",
@@ -48,7 +49,6 @@ __all__ = [
     "sdk_type_of",
 ]
 
-Metadata = Mapping[str, DatumLike] | None
 Shape = Literal["blob", "container", "downloader", "queue"]
 
 ACCEPTED_BLOB_TYPES = (
@@ -171,7 +171,7 @@ def _compile(spec: TypeSpec, binding: BindingSpec, service: Service) -> Decoder 
     sdk_type = sdk_type_of(item.cls)
     if sdk_type is None:
         return None
-    where = _where(binding)
+    where = binding_label(binding)
     if sdk_type.service != service:
         accepted = ACCEPTED_BLOB_TYPES if service == "blob" else ACCEPTED_QUEUE_TYPES
         raise AnnotationError(
@@ -199,10 +199,6 @@ def _encoding(item: TypeSpec, sdk_type: SdkType, where: str) -> str | None:
         f"{where}: expected {sdk_type.name} (or StorageStreamDownloader[bytes] / [str]), got "
         f"{item.describe()}"
     )
-
-
-def _where(binding: BindingSpec) -> str:
-    return f"binding {binding.type!r}" + (f" ({binding.name!r})" if binding.name else "")
 
 
 # -- decoding ------------------------------------------------------------------
@@ -242,7 +238,7 @@ class ReferenceDecoder:
         kind = datum.type
         value = datum.value
         if value is not None and kind == "model_binding_data":
-            one = self._build(connections.default_clients(), value)
+            one = self._build(default_clients(), value)
             return [one] if self.collection else one
         if value is not None and kind == "collection_model_binding_data":
             items = collection_items(value, self.where)
@@ -251,7 +247,7 @@ class ReferenceDecoder:
                     f"{self.where}: expected one reference for {self.sdk_type.name}, got a "
                     f"collection of {len(items)}; annotate list[{self.sdk_type.name}]"
                 )
-            clients = connections.default_clients()
+            clients = default_clients()
             return [self._build(clients, item) for item in items]
         if value is None or kind is None:
             if self.optional:

@@ -9,8 +9,6 @@ timestamps as datetimes, parsed when first read.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -18,14 +16,13 @@ from azure.functions.timer import TimerRequest as StockTimerRequest
 
 from .._typing import TypeSpec
 from ..datetimes import parse_datetime
-from ..datum import DatumLike
+from ..datum import DatumLike, parse_json
 from ..errors import DecodeError, UnsupportedDatumError, describe
 from ..registry import BindingSpec, Decoder, Registry
+from ._common import UNSET, Metadata
 from .generic import GenericConverter
 
 __all__ = ["TimerRequest", "TimerTriggerConverter", "register"]
-
-Metadata = Mapping[str, DatumLike] | None
 
 TRIGGER = "timerTrigger"
 
@@ -35,15 +32,6 @@ _GENERIC = GenericConverter()
 
 def register(registry: Registry) -> None:
     registry.register(TRIGGER, converter=TimerTriggerConverter(), trigger=True)
-
-
-class _Unset:
-    """Marks a memo slot not computed yet (None is a real value)."""
-
-    __slots__ = ()
-
-
-_UNSET: Any = _Unset()
 
 
 class TimerRequest(StockTimerRequest):
@@ -72,9 +60,9 @@ class TimerRequest(StockTimerRequest):
         self._past_due = past_due
         self._schedule_status = schedule_status if schedule_status else {}
         self._schedule = schedule if schedule else {}
-        self._last = _UNSET
-        self._next = _UNSET
-        self._last_updated = _UNSET
+        self._last = UNSET
+        self._next = UNSET
+        self._last_updated = UNSET
 
     @property
     def past_due(self) -> bool:
@@ -95,7 +83,7 @@ class TimerRequest(StockTimerRequest):
     def last(self) -> datetime | None:
         """When the timer last fired (``ScheduleStatus.Last``), or None."""
         value = self._last
-        if value is _UNSET:
+        if value is UNSET:
             value = self._last = self._status_datetime("Last")
         return value  # type: ignore[no-any-return]
 
@@ -103,7 +91,7 @@ class TimerRequest(StockTimerRequest):
     def next(self) -> datetime | None:
         """When the timer is due next (``ScheduleStatus.Next``), or None."""
         value = self._next
-        if value is _UNSET:
+        if value is UNSET:
             value = self._next = self._status_datetime("Next")
         return value  # type: ignore[no-any-return]
 
@@ -111,7 +99,7 @@ class TimerRequest(StockTimerRequest):
     def last_updated(self) -> datetime | None:
         """When the host last saved the status (``ScheduleStatus.LastUpdated``), or None."""
         value = self._last_updated
-        if value is _UNSET:
+        if value is UNSET:
             value = self._last_updated = self._status_datetime("LastUpdated")
         return value  # type: ignore[no-any-return]
 
@@ -164,13 +152,14 @@ class TimerTriggerConverter:
     """``timerTrigger``: the TimerRequest model, or the payload for plain annotations."""
 
     directions = frozenset({"in"})
+    model = TimerRequest  # what decode() without an annotation gives (worker facade)
     accepted_inputs = (
         "azure.functions.TimerRequest (the default), or the payload as dict, str or "
         "bytes (and Optional of them)"
     )
 
     def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
-        if spec.kind == "any" or _is_model(spec):
+        if spec.kind == "any" or spec.satisfied_by(TimerRequest):
             return _model_decoder(spec.optional)
         # The payload itself, for those who want the JSON as text or as a dict; other
         # plain types cannot hold a TimerInfo object.
@@ -179,29 +168,12 @@ class TimerTriggerConverter:
         return None
 
 
-def _is_model(spec: TypeSpec) -> bool:
-    if spec.kind != "class" or spec.cls is None or spec.cls is object or spec.args:
-        return False
-    try:
-        return issubclass(TimerRequest, spec.cls)
-    except TypeError:
-        return False
-
-
 def _model_decoder(optional: bool) -> Decoder:
     def decode_timer(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
         kind = datum.type
         value = datum.value
         if kind in _PAYLOAD_TYPES and value is not None:
-            if not isinstance(value, str | bytes | bytearray):
-                value = bytes(value)  # a memoryview: json.loads wants bytes
-            try:
-                info = json.loads(value)
-            except ValueError as exc:
-                raise DecodeError(
-                    f"binding {TRIGGER!r}: expected TimerInfo as JSON text, got invalid "
-                    f"JSON ({exc})"
-                ) from exc
+            info = parse_json(value, f"binding {TRIGGER!r}", expected="TimerInfo as JSON text")
             return decode_timer_info(info)
         if optional and (kind is None or value is None):
             return None

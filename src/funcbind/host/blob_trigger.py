@@ -24,7 +24,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..datum import Datum
-from ..storage.connections import StorageClients, StorageConnection
+from ..storage.clients import StorageClients
+from ..storage.connections import StorageConnection
 from ..storage.references import blob_reference
 from . import storage_io
 from .expressions import BindingData, BlobPathPattern, TemplateError, substitute_app_settings

@@ -20,7 +20,7 @@ from .console import Console
 from .expressions import BindingData
 
 if TYPE_CHECKING:
-    from ..storage.connections import StorageClients
+    from ..storage.clients import StorageClients
     from .app import HostedFunction
 
 __all__ = ["Runner"]
@@ -41,7 +41,7 @@ class Runner:
     def clients(self) -> StorageClients:
         """The host's storage clients, created on first use and shared with SDK bindings."""
         if self._clients is None:
-            from ..storage.connections import StorageClients, set_default_clients
+            from ..storage.clients import StorageClients, set_default_clients
 
             self._clients = StorageClients()
             # Parameters annotated with SDK types get their clients from the same cache,

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..datum import Datum
 from ..errors import FuncbindError
+from ..storage.clients import StorageClients
 from ..storage.connections import (
-    StorageClients,
     StorageConnection,
     connection_setting_name,
     resolve_connection,

@@ -19,7 +19,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from ..errors import FuncbindError
-from ..storage.connections import StorageClients, StorageConnection
+from ..storage.clients import StorageClients
+from ..storage.connections import StorageConnection
 
 __all__ = [
     "CALL_OPTIONS",

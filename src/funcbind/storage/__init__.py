@@ -1,8 +1,8 @@
 """Azure Storage access shared by the SDK-type bindings and the local host.
 
 ``connections``: a binding's ``connection`` setting resolved into a
-:class:`StorageConnection`, and :class:`StorageClients`, the cache of service clients
-(one per connection, service, sync or async) with cheap derived clients.
+:class:`StorageConnection`.  ``clients``: :class:`StorageClients`, the cache of service
+clients (one per connection, service, sync or async) with cheap derived clients.
 ``references``: the ModelBindingData a host sends instead of content, read and built.
 
 Importing this package imports no Storage SDK.
@@ -10,15 +10,13 @@ Importing this package imports no Storage SDK.
 
 from __future__ import annotations
 
+from .clients import StorageClients, default_clients, set_default_clients
 from .connections import (
     DEFAULT_CONNECTION,
     ConnectionSettingError,
-    StorageClients,
     StorageConnection,
     connection_setting_name,
-    default_clients,
     resolve_connection,
-    set_default_clients,
 )
 from .references import (
     BLOB_SOURCE,

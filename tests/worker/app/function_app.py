@@ -25,9 +25,10 @@ def _use_funcbind_registry() -> None:
     import funcbind
 
     func.get_binding_registry = funcbind.get_binding_registry
-    meta = sys.modules.get("azure_functions_runtime.bindings.meta")
-    if meta is not None:
-        meta.BINDING_REGISTRY = funcbind.get_binding_registry()
+    for worker in ("azure_functions_runtime", "azure_functions_worker"):  # 3.13+, older
+        meta = sys.modules.get(f"{worker}.bindings.meta")
+        if meta is not None:
+            meta.BINDING_REGISTRY = funcbind.get_binding_registry()
 
 
 if os.environ.get("FUNCBIND_WORKER_REGISTRY") == "1":  # an app setting

@@ -1,28 +1,35 @@
 """Whole-invocation overhead: decode the inputs, call a trivial function, encode the outputs.
 
 ``funcbind`` runs a compiled :class:`~funcbind.function.FunctionPlan` through
-:func:`funcbind.invoke.invoke`.  ``azure.functions`` is the same work done the way the
-language workers drive that library, written out here: per call a registry lookup,
-``check_input_type_annotation``, ``decode``, the call, ``check_output_type_annotation``
-and ``encode`` for each binding.  Both sides await async functions on the loop and
-hand sync ones to the same one-thread pool through ``loop.run_in_executor`` with the
-context copied in, as the worker does.
+:func:`funcbind.invoke.invoke`, sync functions in its own pool
+(:class:`~funcbind.threadpool.FunctionThreadPool`).  ``azure.functions`` is the same
+work done the way the language worker drives that library, written out here in the
+order of ``azure_functions_runtime``'s ``invocation_request``: the invocation's
+Context (built for every call), per binding a registry lookup,
+``check_input_type_annotation`` and ``decode``, ``Out`` objects, the call (sync
+functions through ``loop.run_in_executor`` on a ``ThreadPoolExecutor``, the invocation
+id set in the thread), then ``check_output_type_annotation`` and ``encode``.  Neither
+side converts protobuf messages (both start from Datums) or writes log lines.
 
-The async groups therefore measure the machinery alone.  In the sync groups both
-sides also pay the thread handoff (a worker wake-up and a loop wake-up, tens of
-microseconds on a busy machine), which is not decoding or encoding and which neither
-can avoid; "invoke: thread-pool handoff alone" times just that handoff (funcbind
-only, a reference row) so it can be subtracted.  Each round runs ``BATCH``
-invocations inside one ``run_until_complete`` so that entering the event loop does
-not dominate; the median is per round of ``BATCH``.
+Groups:
+
+* ``invoke: ...`` -- invocations one after another: the cost of one.  In the sync
+  rows the two thread wake-ups of the handoff (pool thread, then event loop) dominate:
+  on a virtual machine each is a cross-CPU wake-up of 50-150 us that neither side's
+  machinery changes; the "thread-pool handoff alone" rows time it for each pool.
+* ``invoke under load: ...`` -- IN_FLIGHT invocations at once, as a worker serving a
+  busy host runs them; here funcbind's pool delivers completions in batches.
+
+Each round runs ``BATCH`` invocations inside one ``run_until_complete`` so that
+entering the event loop does not dominate; the median is per round of ``BATCH``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import json
+import threading
 import typing
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -35,9 +42,11 @@ import pytest
 from benchmarks._memory import peak_memory
 from funcbind import Datum, default_registry
 from funcbind.function import FunctionPlan, compile_function, parse_bindings
-from funcbind.invoke import invoke
+from funcbind.invoke import invoke, make_executor
+from funcbind.threadpool import FunctionThreadPool
 
-BATCH = 50
+BATCH = 64
+IN_FLIGHT = 32  # invocations at once in the groups under load
 INVOCATION_ID = "5f1c3a52-8f0e-4c1b-9a55-1d2c3e4f5a6b"
 
 
@@ -158,12 +167,71 @@ class WorkerOut(azure.functions.Out[Any]):
         return self._value
 
 
+class WorkerTraceContext:
+    """The worker's trace context: three fields behind properties."""
+
+    def __init__(self, trace_parent: str, trace_state: str, attributes: dict[str, str]) -> None:
+        self._trace_parent = trace_parent
+        self._trace_state = trace_state
+        self._attributes = attributes
+
+
+class WorkerRetryContext:
+    """The worker's retry context: three fields behind properties."""
+
+    def __init__(self, retry_count: int, max_retry_count: int, exception: Any) -> None:
+        self._retry_count = retry_count
+        self._max_retry_count = max_retry_count
+        self._exception = exception
+
+
+class WorkerContext:
+    """The worker's Context, which it builds for every invocation."""
+
+    def __init__(
+        self,
+        function_name: str,
+        function_directory: str,
+        invocation_id: str,
+        thread_local_storage: threading.local,
+        trace_context: WorkerTraceContext,
+        retry_context: WorkerRetryContext,
+    ) -> None:
+        self._function_name = function_name
+        self._function_directory = function_directory
+        self._invocation_id = invocation_id
+        self.thread_local_storage = thread_local_storage
+        self._trace_context = trace_context
+        self._retry_context = retry_context
+
+
+WORKER_THREAD_LOCAL = threading.local()
+WORKER_INVOCATION_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "invocation_id", default=None
+)
+
+
+def run_sync_in_worker_thread(
+    invocation_id: str, context: WorkerContext, function: Callable[..., Any], args: dict[str, Any]
+) -> Any:
+    """What the worker runs in its pool thread: the invocation id for logs and user threads."""
+    context.thread_local_storage.invocation_id = invocation_id
+    token = WORKER_INVOCATION_ID.set(invocation_id)
+    try:
+        return function(**args)
+    finally:
+        WORKER_INVOCATION_ID.reset(token)
+        context.thread_local_storage.invocation_id = None
+
+
 class WorkerStyleFunction:
     """One function as the worker keeps it: binding names, types and annotations."""
 
     def __init__(self, function: Callable[..., Any], bindings: list[dict[str, Any]]) -> None:
         annotations = typing.get_type_hints(function)  # the worker resolves them at load
         self.function = function
+        self.name = function.__name__
+        self.directory = "/home/site/wwwroot"
         self.is_async = asyncio.iscoroutinefunction(function)
         self.inputs = []
         self.outputs = []
@@ -182,8 +250,20 @@ class WorkerStyleFunction:
         self,
         inputs: Mapping[str, Any],
         trigger_metadata: Mapping[str, Any],
+        invocation_id: str,
+        trace: Mapping[str, Any],
         executor: Executor,
     ) -> tuple[dict[str, Any], Any]:
+        # The order of azure_functions_runtime's invocation_request, without the protobuf
+        # conversions (both sides start from Datums) and without its log lines.
+        context = WorkerContext(
+            self.name,
+            self.directory,
+            invocation_id,
+            WORKER_THREAD_LOCAL,
+            WorkerTraceContext(trace["trace_parent"], trace["trace_state"], trace["attributes"]),
+            WorkerRetryContext(0, 0, None),
+        )
         registry = azure.functions.get_binding_registry()
         args: dict[str, Any] = {}
         for name, binding_type, pytype in self.inputs:
@@ -192,14 +272,16 @@ class WorkerStyleFunction:
                 raise TypeError(f"{binding_type} does not accept {pytype}")
             metadata = trigger_metadata if binding.has_trigger_support() else None
             args[name] = binding.decode(inputs[name], trigger_metadata=metadata)
+        context.thread_local_storage.invocation_id = invocation_id
         for name, _, _ in self.outputs:
             args[name] = WorkerOut()
         if self.is_async:
             returned = await self.function(**args)
         else:
             loop = asyncio.get_running_loop()
-            call = functools.partial(self.function, **args)
-            returned = await loop.run_in_executor(executor, contextvars.copy_context().run, call)
+            returned = await loop.run_in_executor(
+                executor, run_sync_in_worker_thread, invocation_id, context, self.function, args
+            )
         outputs = {}
         for name, binding_type, pytype in self.outputs:
             value = args[name].get()
@@ -222,11 +304,17 @@ class WorkerStyleFunction:
 # -- the harness ------------------------------------------------------------------------------
 
 CASES: dict[str, tuple[Callable[..., Any], list[dict[str, Any]], Callable[..., Any]]] = {
-    "invoke: http sync": (http_sync, HTTP_BINDINGS, http_wire),
-    "invoke: http async": (http_async, HTTP_BINDINGS, http_wire),
-    "invoke: http async, reads the query": (http_async_query, HTTP_BINDINGS, http_wire),
-    "invoke: queue + Out sync": (queue_sync, QUEUE_BINDINGS, queue_wire),
-    "invoke: queue + Out async": (queue_async, QUEUE_BINDINGS, queue_wire),
+    "http sync": (http_sync, HTTP_BINDINGS, http_wire),
+    "http async": (http_async, HTTP_BINDINGS, http_wire),
+    "http async, reads the query": (http_async_query, HTTP_BINDINGS, http_wire),
+    "queue + Out sync": (queue_sync, QUEUE_BINDINGS, queue_wire),
+    "queue + Out async": (queue_async, QUEUE_BINDINGS, queue_wire),
+}
+# As the host sends it with every invocation.
+TRACE = {
+    "trace_parent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "trace_state": "",
+    "attributes": {},
 }
 
 
@@ -238,113 +326,191 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 @pytest.fixture(scope="module")
-def executor() -> Iterator[ThreadPoolExecutor]:
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-invoke")
-    yield pool
-    pool.shutdown()
+def pools() -> Iterator[dict[str, Executor]]:
+    """Each side's own one-thread pool for sync functions."""
+    worker_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-worker")
+    funcbind_pool = make_executor(1)
+    yield {"azure.functions": worker_pool, "funcbind": funcbind_pool}
+    worker_pool.shutdown()
+    funcbind_pool.shutdown()
 
 
 @pytest.fixture(scope="module")
 def plans() -> dict[str, FunctionPlan]:
     registry = default_registry()
     return {
-        group: compile_function(
+        case: compile_function(
             function,
             parse_bindings(bindings, function=function.__name__),
             name=function.__name__,
             registry=registry,
         )
-        for group, (function, bindings, _) in CASES.items()
+        for case, (function, bindings, _) in CASES.items()
     }
 
 
-def one_call(
-    impl: str, group: str, plans: dict[str, FunctionPlan], executor: Executor
+def invocations(
+    impl: str, case: str, plans: dict[str, FunctionPlan], executor: Executor, count: int
 ) -> Callable[[], Coroutine[Any, Any, Any]]:
-    function, bindings, wire = CASES[group]
+    """A coroutine function running ``count`` invocations one after another.
+
+    The loop calls each side's invoke directly, with no wrapper of ours in between,
+    so that nothing but the invocation is timed.
+    """
+    function, bindings, wire = CASES[case]
     if impl == "funcbind":
-        plan = plans[group]
+        plan = plans[case]
         inputs, metadata = wire(funcbind_datum)
 
-        async def run() -> Any:
+        async def run_funcbind() -> Any:
+            for _ in range(count - 1):
+                await invoke(
+                    plan,
+                    inputs,
+                    trigger_metadata=metadata,
+                    invocation_id=INVOCATION_ID,
+                    trace_context=TRACE,
+                    executor=executor,
+                )
             result = await invoke(
                 plan,
                 inputs,
                 trigger_metadata=metadata,
                 invocation_id=INVOCATION_ID,
+                trace_context=TRACE,
                 executor=executor,
             )
             return result.outputs, result.return_value
 
-        return run
+        return run_funcbind
     worker_style = WorkerStyleFunction(function, bindings)
     inputs, metadata = wire(AZURE_DATUM)
 
     async def run_worker_style() -> Any:
-        return await worker_style.invoke(inputs, metadata, executor)
+        for _ in range(count - 1):
+            await worker_style.invoke(inputs, metadata, INVOCATION_ID, TRACE, executor)
+        return await worker_style.invoke(inputs, metadata, INVOCATION_ID, TRACE, executor)
 
     return run_worker_style
+
+
+def check(case: str, outputs: Any, returned: Any) -> None:
+    if "queue" in case:
+        assert outputs["out"].value.startswith('{"id": "A-17"')
+    else:
+        assert returned.value == ("Hello, Ann!" if "query" in case else "Hello!")
 
 
 def measure(
     benchmark: Any,
     impl: str,
-    group: str,
+    case: str,
     loop: asyncio.AbstractEventLoop,
-    executor: Executor,
+    pools: dict[str, Executor],
     plans: dict[str, FunctionPlan],
 ) -> None:
-    call = one_call(impl, group, plans, executor)
-
-    async def batch() -> Any:
-        for _ in range(BATCH - 1):
-            await call()
-        return await call()
-
+    """One after another: the cost of a single invocation (median per round of BATCH)."""
+    executor = pools[impl]
+    batch = invocations(impl, case, plans, executor, BATCH)
     outputs, returned = benchmark(lambda: loop.run_until_complete(batch()))
-    if "queue" in group:
-        assert outputs["out"].value.startswith('{"id": "A-17"')
-    else:
-        assert returned.value == ("Hello, Ann!" if "query" in group else "Hello!")
-    benchmark.extra_info["peak_bytes"] = peak_memory(lambda: loop.run_until_complete(call()))
+    check(case, outputs, returned)
+    once = invocations(impl, case, plans, executor, 1)
+    benchmark.extra_info["peak_bytes"] = peak_memory(lambda: loop.run_until_complete(once()))
+
+
+def measure_under_load(
+    benchmark: Any,
+    impl: str,
+    case: str,
+    loop: asyncio.AbstractEventLoop,
+    pools: dict[str, Executor],
+    plans: dict[str, FunctionPlan],
+) -> None:
+    """IN_FLIGHT invocation streams at once, as a worker serving a busy host runs them."""
+    executor = pools[impl]
+    stream = invocations(impl, case, plans, executor, BATCH // IN_FLIGHT)
+
+    async def streams() -> Any:
+        results = await asyncio.gather(*(stream() for _ in range(IN_FLIGHT)))
+        return results[0]
+
+    outputs, returned = benchmark(lambda: loop.run_until_complete(streams()))
+    check(case, outputs, returned)
+
+
+# One test per group (no parameter but impl), so the report names each row by its group.
 
 
 @pytest.mark.benchmark(group="invoke: http sync")
-def test_http_sync(benchmark: Any, impl: str, loop: Any, executor: Any, plans: Any) -> None:
-    measure(benchmark, impl, "invoke: http sync", loop, executor, plans)
+def test_http_sync(benchmark: Any, impl: str, loop: Any, pools: Any, plans: Any) -> None:
+    measure(benchmark, impl, "http sync", loop, pools, plans)
 
 
 @pytest.mark.benchmark(group="invoke: http async")
-def test_http_async(benchmark: Any, impl: str, loop: Any, executor: Any, plans: Any) -> None:
-    measure(benchmark, impl, "invoke: http async", loop, executor, plans)
+def test_http_async(benchmark: Any, impl: str, loop: Any, pools: Any, plans: Any) -> None:
+    measure(benchmark, impl, "http async", loop, pools, plans)
 
 
 @pytest.mark.benchmark(group="invoke: http async, reads the query")
-def test_http_async_query(benchmark: Any, impl: str, loop: Any, executor: Any, plans: Any) -> None:
-    measure(benchmark, impl, "invoke: http async, reads the query", loop, executor, plans)
+def test_http_async_query(benchmark: Any, impl: str, loop: Any, pools: Any, plans: Any) -> None:
+    measure(benchmark, impl, "http async, reads the query", loop, pools, plans)
 
 
 @pytest.mark.benchmark(group="invoke: queue + Out sync")
-def test_queue_out_sync(benchmark: Any, impl: str, loop: Any, executor: Any, plans: Any) -> None:
-    measure(benchmark, impl, "invoke: queue + Out sync", loop, executor, plans)
+def test_queue_out_sync(benchmark: Any, impl: str, loop: Any, pools: Any, plans: Any) -> None:
+    measure(benchmark, impl, "queue + Out sync", loop, pools, plans)
 
 
 @pytest.mark.benchmark(group="invoke: queue + Out async")
-def test_queue_out_async(benchmark: Any, impl: str, loop: Any, executor: Any, plans: Any) -> None:
-    measure(benchmark, impl, "invoke: queue + Out async", loop, executor, plans)
+def test_queue_out_async(benchmark: Any, impl: str, loop: Any, pools: Any, plans: Any) -> None:
+    measure(benchmark, impl, "queue + Out async", loop, pools, plans)
 
 
-@pytest.mark.benchmark(group="invoke: thread-pool handoff alone")
-def test_thread_pool_handoff(benchmark: Any, loop: Any, executor: Any) -> None:
-    """The part of a sync invocation both sides pay alike: run_in_executor and back."""
+@pytest.mark.benchmark(group="invoke under load: http sync")
+def test_http_sync_under_load(benchmark: Any, impl: str, loop: Any, pools: Any, plans: Any) -> None:
+    measure_under_load(benchmark, impl, "http sync", loop, pools, plans)
 
-    def trivial() -> str:
-        return "Hello!"
+
+@pytest.mark.benchmark(group="invoke under load: http async")
+def test_http_async_under_load(
+    benchmark: Any, impl: str, loop: Any, pools: Any, plans: Any
+) -> None:
+    measure_under_load(benchmark, impl, "http async", loop, pools, plans)
+
+
+@pytest.mark.benchmark(group="invoke under load: queue + Out sync")
+def test_queue_out_sync_under_load(
+    benchmark: Any, impl: str, loop: Any, pools: Any, plans: Any
+) -> None:
+    measure_under_load(benchmark, impl, "queue + Out sync", loop, pools, plans)
+
+
+def trivial() -> str:
+    return "Hello!"
+
+
+@pytest.mark.benchmark(group="invoke: thread-pool handoff alone (ThreadPoolExecutor)")
+def test_handoff_thread_pool_executor(benchmark: Any, loop: Any, pools: Any) -> None:
+    """Reference: run_in_executor of a trivial function, as the worker hands off."""
+    executor = pools["azure.functions"]
 
     async def batch() -> Any:
         running = asyncio.get_running_loop()
         for _ in range(BATCH - 1):
             await running.run_in_executor(executor, contextvars.copy_context().run, trivial)
         return await running.run_in_executor(executor, contextvars.copy_context().run, trivial)
+
+    assert benchmark(lambda: loop.run_until_complete(batch())) == "Hello!"
+
+
+@pytest.mark.benchmark(group="invoke: thread-pool handoff alone (FunctionThreadPool)")
+def test_handoff_function_thread_pool(benchmark: Any, loop: Any, pools: Any) -> None:
+    """Reference: the same through funcbind's pool, as invoke hands off."""
+    executor: FunctionThreadPool = pools["funcbind"]
+
+    async def batch() -> Any:
+        for _ in range(BATCH - 1):
+            await executor.run(contextvars.copy_context().run, trivial)
+        return await executor.run(contextvars.copy_context().run, trivial)
 
     assert benchmark(lambda: loop.run_until_complete(batch())) == "Hello!"

@@ -43,6 +43,7 @@ from funcbind.invoke import (
     thread_pool_size,
 )
 from funcbind.registry import Decoder, Encoder
+from funcbind.threadpool import FunctionThreadPool
 
 pytestmark = pytest.mark.anyio
 
@@ -63,7 +64,7 @@ def info_level() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def executor() -> Iterator[ThreadPoolExecutor]:
+def executor() -> Iterator[FunctionThreadPool]:
     pool = make_executor(4)
     yield pool
     pool.shutdown()
@@ -171,7 +172,7 @@ EVENT = {"event": Datum("hello", "string")}
 # -- inputs, outputs, return value -----------------------------------------------------------
 
 
-async def test_inputs_outputs_and_return(executor: ThreadPoolExecutor) -> None:
+async def test_inputs_outputs_and_return(executor: FunctionThreadPool) -> None:
     def main(event: Event, doc: dict[str, int], out: func.Out[str], nothing: func.Out[str]) -> str:
         assert isinstance(out, func.Out) and isinstance(out, OutValue)
         out.set(f"{event.body}:{doc['n']}")
@@ -206,7 +207,7 @@ async def test_an_out_the_encoder_turns_into_nothing_is_left_out(executor: Any) 
     assert result.ok and result.outputs == {}
 
 
-async def test_trigger_metadata_goes_to_the_trigger_only(executor: ThreadPoolExecutor) -> None:
+async def test_trigger_metadata_goes_to_the_trigger_only(executor: FunctionThreadPool) -> None:
     seen: dict[str, Any] = {}
 
     def main(event: Event, other: Any) -> None:
@@ -220,7 +221,7 @@ async def test_trigger_metadata_goes_to_the_trigger_only(executor: ThreadPoolExe
     assert seen == {"trigger": metadata, "other": None}
 
 
-async def test_a_missing_input_arrives_as_null(executor: ThreadPoolExecutor) -> None:
+async def test_a_missing_input_arrives_as_null(executor: FunctionThreadPool) -> None:
     def main(event: str, doc: str | None) -> str:
         return f"{event}/{doc}"
 
@@ -229,7 +230,7 @@ async def test_a_missing_input_arrives_as_null(executor: ThreadPoolExecutor) -> 
     assert result.return_value == Datum("hello/None", "string")
 
 
-async def test_a_generated_invocation_id(executor: ThreadPoolExecutor) -> None:
+async def test_a_generated_invocation_id(executor: FunctionThreadPool) -> None:
     def main(event: str) -> None: ...
 
     first = await invoke(plan_of(main, TRIGGER), EVENT, executor=executor)
@@ -247,7 +248,7 @@ async def test_a_none_returning_function_sends_no_return_value(executor: Any) ->
 # -- failures become results -------------------------------------------------------------------
 
 
-async def test_an_exception_in_the_function(executor: ThreadPoolExecutor) -> None:
+async def test_an_exception_in_the_function(executor: FunctionThreadPool) -> None:
     def main(event: str, out: func.Out[str]) -> str:
         out.set("partial")
         raise ValueError("boom")
@@ -279,7 +280,7 @@ async def test_system_exit_in_user_code_does_not_stop_the_caller(executor: Any) 
     assert result.stage == "call" and isinstance(result.error.original, SystemExit)  # type: ignore[union-attr]
 
 
-async def test_a_trigger_decode_error_calls_nothing(executor: ThreadPoolExecutor) -> None:
+async def test_a_trigger_decode_error_calls_nothing(executor: FunctionThreadPool) -> None:
     calls = []
 
     def main(event: Event) -> None:
@@ -296,7 +297,7 @@ async def test_a_trigger_decode_error_calls_nothing(executor: ThreadPoolExecutor
     )
 
 
-async def test_an_input_decode_error(executor: ThreadPoolExecutor) -> None:
+async def test_an_input_decode_error(executor: FunctionThreadPool) -> None:
     def main(event: str, doc: int) -> None: ...
 
     plan = plan_of(main, TRIGGER, {"name": "doc", "type": "generic", "direction": "in"})
@@ -305,7 +306,7 @@ async def test_an_input_decode_error(executor: ThreadPoolExecutor) -> None:
     assert str(result.error).startswith("function 'main', parameter 'doc', binding 'generic': ")
 
 
-async def test_a_bare_exception_from_a_decoder_is_wrapped(executor: ThreadPoolExecutor) -> None:
+async def test_a_bare_exception_from_a_decoder_is_wrapped(executor: FunctionThreadPool) -> None:
     def main(event: str, doc: Any) -> None: ...
 
     plan = plan_of(main, TRIGGER, {"name": "doc", "type": "buggy", "direction": "in"})
@@ -318,7 +319,7 @@ async def test_a_bare_exception_from_a_decoder_is_wrapped(executor: ThreadPoolEx
     assert isinstance(result.error.__cause__, KeyError)
 
 
-async def test_a_wrong_value_set_on_out(executor: ThreadPoolExecutor) -> None:
+async def test_a_wrong_value_set_on_out(executor: FunctionThreadPool) -> None:
     def main(event: str, out: func.Out[str], fine: func.Out[str]) -> str:
         fine.set("ok")
         out.set(42)  # type: ignore[arg-type]
@@ -339,7 +340,7 @@ async def test_a_wrong_value_set_on_out(executor: ThreadPoolExecutor) -> None:
     assert result.outputs == {} and result.return_value is None
 
 
-async def test_a_wrong_return_value(executor: ThreadPoolExecutor) -> None:
+async def test_a_wrong_return_value(executor: FunctionThreadPool) -> None:
     def main(event: str):  # type: ignore[no-untyped-def]
         return 3.5
 
@@ -348,7 +349,7 @@ async def test_a_wrong_return_value(executor: ThreadPoolExecutor) -> None:
     assert str(result.error).startswith("function 'main', output '$return', binding 'text': ")
 
 
-async def test_a_bare_exception_from_an_encoder_is_wrapped(executor: ThreadPoolExecutor) -> None:
+async def test_a_bare_exception_from_an_encoder_is_wrapped(executor: FunctionThreadPool) -> None:
     def main(event: str, out: func.Out[str]) -> None:
         out.set("x")
 
@@ -359,7 +360,7 @@ async def test_a_bare_exception_from_an_encoder_is_wrapped(executor: ThreadPoolE
 
 
 async def test_returning_a_value_with_no_return_binding_is_a_logged_warning(
-    executor: ThreadPoolExecutor,
+    executor: FunctionThreadPool,
 ) -> None:
     def main(event):  # type: ignore[no-untyped-def]
         return "lost"
@@ -386,7 +387,7 @@ async def test_a_none_annotated_function_that_returns_a_value(executor: Any) -> 
 # -- context -----------------------------------------------------------------------------------
 
 
-async def test_context(executor: ThreadPoolExecutor) -> None:
+async def test_context(executor: FunctionThreadPool) -> None:
     seen: dict[str, Any] = {}
 
     def main(event: str, context: func.Context) -> None:
@@ -427,7 +428,7 @@ async def test_context(executor: ThreadPoolExecutor) -> None:
     assert "main" in repr(context)
 
 
-async def test_context_from_objects_and_defaults(executor: ThreadPoolExecutor) -> None:
+async def test_context_from_objects_and_defaults(executor: FunctionThreadPool) -> None:
     class Trace:
         trace_parent = "00-1-2-01"
         trace_state = None
@@ -465,7 +466,7 @@ async def test_context_from_objects_and_defaults(executor: ThreadPoolExecutor) -
     ],
 )
 async def test_a_malformed_context_fails_the_invocation(
-    executor: ThreadPoolExecutor, trace_context: Any, retry_context: Any, message: str
+    executor: FunctionThreadPool, trace_context: Any, retry_context: Any, message: str
 ) -> None:
     called = []
 
@@ -486,7 +487,7 @@ async def test_a_malformed_context_fails_the_invocation(
 
 
 async def test_a_context_object_that_raises_fails_the_invocation(
-    executor: ThreadPoolExecutor,
+    executor: FunctionThreadPool,
 ) -> None:
     class Broken:
         @property
@@ -515,7 +516,7 @@ def test_context_infos_validate_what_they_are_given() -> None:
 
 
 async def test_sync_functions_run_in_the_pool_async_ones_on_the_loop(
-    executor: ThreadPoolExecutor,
+    executor: FunctionThreadPool,
 ) -> None:
     threads: dict[str, int] = {}
 
@@ -530,7 +531,7 @@ async def test_sync_functions_run_in_the_pool_async_ones_on_the_loop(
     loop_thread = threading.get_ident()
     assert threads["async"] == loop_thread
     assert threads["sync"] != loop_thread
-    assert threads["sync"] in {thread.ident for thread in executor._threads}
+    assert threads["sync"] in {thread.ident for thread in executor.threads}
 
 
 @pytest.fixture
@@ -539,7 +540,7 @@ def default_pool() -> Iterator[None]:
     yield
     pool = default_executor()
     shutdown_default_executor()
-    assert all(not thread.is_alive() for thread in pool._threads)
+    assert all(not thread.is_alive() for thread in pool.threads)
 
 
 @pytest.mark.usefixtures("default_pool")
@@ -577,6 +578,22 @@ async def test_the_pool_bounds_concurrency() -> None:
     assert peak == 2
 
 
+async def test_any_executor_the_caller_passes_is_used() -> None:
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id")
+    request_id.set("from the caller")
+    seen = []
+
+    def main(event: str) -> str:
+        seen.append((threading.current_thread().name, request_id.get()))
+        return "done"
+
+    with ThreadPoolExecutor(1, thread_name_prefix="callers-own") as pool:
+        result = await invoke(plan_of(main, TRIGGER, RETURN), EVENT, executor=pool)
+    assert result.return_value == Datum("done", "string")
+    assert seen[0][0].startswith("callers-own")
+    assert seen[0][1] == "from the caller"
+
+
 async def test_context_variables_are_copied_into_the_thread(executor: Any) -> None:
     request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id")
     request_id.set("from the caller")
@@ -589,7 +606,7 @@ async def test_context_variables_are_copied_into_the_thread(executor: Any) -> No
     assert seen == ["from the caller"]
 
 
-async def test_a_sync_wrapper_around_a_coroutine_is_awaited(executor: ThreadPoolExecutor) -> None:
+async def test_a_sync_wrapper_around_a_coroutine_is_awaited(executor: FunctionThreadPool) -> None:
     async def inner(event: str) -> str:
         await asyncio.sleep(0)
         return "awaited"
@@ -618,9 +635,9 @@ def test_thread_pool_size(caplog: pytest.LogCaptureFixture) -> None:
 def test_make_executor_reads_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHON_THREADPOOL_THREAD_COUNT", "5")
     with make_executor() as pool:
-        assert pool._max_workers == 5
+        assert pool.max_workers == 5
     with make_executor(2) as pool:
-        assert pool._max_workers == 2
+        assert pool.max_workers == 2
     with pytest.raises(ValueError, match="at least 1"):
         make_executor(0)
 
@@ -656,7 +673,7 @@ class CountingRegistry(Registry):
         return super()._build(*args)
 
 
-async def test_invocations_never_consult_the_registry(executor: ThreadPoolExecutor) -> None:
+async def test_invocations_never_consult_the_registry(executor: FunctionThreadPool) -> None:
     registry = CountingRegistry()
     generic.register(registry)
     registry.register("event", converter=EventTrigger(), trigger=True)
@@ -693,7 +710,7 @@ async def test_invocations_never_consult_the_registry(executor: ThreadPoolExecut
 # -- logging -----------------------------------------------------------------------------------
 
 
-async def test_logs_are_collected_and_tagged(executor: ThreadPoolExecutor) -> None:
+async def test_logs_are_collected_and_tagged(executor: FunctionThreadPool) -> None:
     named = logging.getLogger("tests.invoke.named")
 
     def main(event: str) -> None:
@@ -806,7 +823,7 @@ async def test_concurrent_invocations_each_see_only_their_own_records() -> None:
         assert {r.funcbind_invocation_id for r in result.logs} == {f"inv-{n}"}  # type: ignore[attr-defined]
 
 
-async def test_installing_twice_never_collects_twice(executor: ThreadPoolExecutor) -> None:
+async def test_installing_twice_never_collects_twice(executor: FunctionThreadPool) -> None:
     original = logging.getLogRecordFactory()
     try:
         invocation_logs.install()

@@ -93,10 +93,17 @@ class FunctionPlan:
     input_params: tuple[ParamPlan, ...] = field(init=False, repr=False)
     out_params: tuple[ParamPlan, ...] = field(init=False, repr=False)
     context_parameter: str | None = field(init=False, repr=False)
+    # (parameter name, decoder, whether it gets the trigger metadata) per input.
+    decode_steps: tuple[tuple[str, Decoder, bool], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         set_field = object.__setattr__
         set_field(self, "input_params", tuple(p for p in self.params if p.decoder is not None))
+        set_field(
+            self,
+            "decode_steps",
+            tuple((p.name, p.decoder, p.is_trigger) for p in self.input_params if p.decoder),
+        )
         set_field(self, "out_params", tuple(p for p in self.params if p.is_out))
         context = [p.name for p in self.params if p.is_context]
         set_field(self, "context_parameter", context[0] if context else None)

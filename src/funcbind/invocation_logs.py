@@ -43,14 +43,13 @@ FUNCTION_NAME_ATTR = "funcbind_function_name"
 class InvocationLog:
     """The log of one invocation: its identity and the records collected so far."""
 
-    __slots__ = ("_token", "function_name", "invocation_id", "open", "records")
+    __slots__ = ("function_name", "invocation_id", "open", "records")
 
     def __init__(self, invocation_id: str, function_name: str) -> None:
         self.invocation_id = invocation_id
         self.function_name = function_name
         self.records: list[logging.LogRecord] = []
         self.open = True
-        self._token: Token[InvocationLog | None] | None = None
 
     def __repr__(self) -> str:
         state = "open" if self.open else "closed"
@@ -124,34 +123,32 @@ def install() -> None:
         _Installed.factory = tagging_factory
 
 
-def enter(log: InvocationLog) -> None:
+def enter(log: InvocationLog) -> Token[InvocationLog | None]:
     """Start collecting into ``log`` (or a subclass of it) in the current context.
 
-    Pair with :func:`end`.
+    Pass the token returned to :func:`end`.
     """
     if logging.getLogRecordFactory() is not _Installed.factory:
         install()
-    log._token = _current.set(log)
+    return _current.set(log)
 
 
 def reachable_from_threads(log: InvocationLog) -> None:
     """Let threads the function starts find ``log`` by ``thread_local_storage.invocation_id``.
 
     Only code that holds the invocation's ``context`` can know its id, so the caller
-    does this when it builds one; other invocations skip the bookkeeping.
+    does this when it builds one (and then ends with ``reachable=True``); other
+    invocations skip the bookkeeping.
     """
     _active[log.invocation_id] = log
 
 
-def end(log: InvocationLog) -> None:
+def end(log: InvocationLog, token: Token[InvocationLog | None], reachable: bool = False) -> None:
     """Stop collecting; later records (from tasks that outlive the call) are tagged only."""
     log.open = False
-    if _active.get(log.invocation_id) is log:
+    if reachable and _active.get(log.invocation_id) is log:
         del _active[log.invocation_id]
-    token = log._token
-    if token is not None:
-        log._token = None
-        try:  # noqa: SIM105 - contextlib.suppress costs more, on every invocation
-            _current.reset(token)
-        except ValueError:
-            pass  # ended from another context than it began in: nothing to restore
+    try:  # noqa: SIM105 - contextlib.suppress costs more, on every invocation
+        _current.reset(token)
+    except ValueError:
+        pass  # ended from another context than it began in: nothing to restore

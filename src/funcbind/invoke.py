@@ -29,6 +29,7 @@ from . import invocation_logs
 from .datum import Datum, DatumLike
 from .errors import DecodeError, EncodeError, FuncbindError, describe
 from .function import FunctionPlan, ParamPlan
+from .threadpool import FunctionThreadPool
 
 __all__ = [
     "THREAD_COUNT_SETTING",
@@ -79,7 +80,6 @@ class InvocationResult(invocation_logs.InvocationLog):
         self.function_name = function_name
         self.records = []
         self.open = True
-        self._token = None
         self.outputs: dict[str, Datum] = {}
         self.return_value: Datum | None = None
         self.error: BaseException | None = None
@@ -306,7 +306,7 @@ def _attribute_getter(obj: object) -> Callable[[str, Any], Any]:
 class _DefaultPool:
     """The process-wide pool (module state without ``global``)."""
 
-    executor: concurrent.futures.ThreadPoolExecutor | None = None
+    executor: FunctionThreadPool | None = None
     lock = threading.Lock()
 
 
@@ -336,17 +336,13 @@ def thread_pool_size(environ: Mapping[str, str] | None = None) -> int:
     return size
 
 
-def make_executor(max_workers: int | None = None) -> concurrent.futures.ThreadPoolExecutor:
+def make_executor(max_workers: int | None = None) -> FunctionThreadPool:
     """A thread pool for sync functions, sized by ``max_workers`` or the setting."""
     size = max_workers if max_workers is not None else thread_pool_size()
-    if size < 1:
-        raise ValueError(f"expected max_workers to be at least 1, got {size}")
-    return concurrent.futures.ThreadPoolExecutor(
-        max_workers=size, thread_name_prefix="funcbind-function"
-    )
+    return FunctionThreadPool(size, thread_name_prefix="funcbind-function")
 
 
-def default_executor() -> concurrent.futures.ThreadPoolExecutor:
+def default_executor() -> FunctionThreadPool:
     """The process-wide pool :func:`invoke` uses when given none (created on first use)."""
     executor = _DefaultPool.executor
     if executor is None:
@@ -389,25 +385,25 @@ async def invoke(
     if invocation_id is None:
         invocation_id = str(uuid.uuid4())
     result = InvocationResult(invocation_id, plan.name)
-    invocation_logs.enter(result)
+    token = invocation_logs.enter(result)
+    context_parameter = plan.context_parameter
     try:
         kwargs: dict[str, Any] = {}
-        for param in plan.input_params:
-            datum = inputs.get(param.name)
+        for name, decoder, is_trigger in plan.decode_steps:
+            datum = inputs.get(name)
             try:
-                kwargs[param.name] = param.decoder(  # type: ignore[misc]
-                    _NULL if datum is None else datum,
-                    trigger_metadata if param.is_trigger else None,
+                kwargs[name] = decoder(
+                    _NULL if datum is None else datum, trigger_metadata if is_trigger else None
                 )
             except Exception as exc:
-                return result.failed("decode", _decode_error(plan, param, exc))
+                return result.failed("decode", _decode_error(plan, name, exc))
         out_params = plan.out_params
         for param in out_params:
             kwargs[param.name] = OutValue()
-        if plan.context_parameter is not None:
+        if context_parameter is not None:
             invocation_logs.reachable_from_threads(result)
             try:
-                kwargs[plan.context_parameter] = InvocationContext(
+                kwargs[context_parameter] = InvocationContext(
                     invocation_id,
                     plan.name,
                     str(plan.directory),
@@ -421,14 +417,7 @@ async def invoke(
             if plan.is_async:
                 returned = await plan.function(**kwargs)
             else:
-                returned = await asyncio.get_running_loop().run_in_executor(
-                    executor if executor is not None else default_executor(),
-                    contextvars.copy_context().run,
-                    _call_in_thread,
-                    plan.function,
-                    kwargs,
-                    invocation_id,
-                )
+                returned = await _call_sync(plan.function, kwargs, invocation_id, executor)
                 if inspect.isawaitable(returned):  # a sync wrapper around a coroutine function
                     returned = await returned
         except (Exception, SystemExit) as exc:
@@ -464,7 +453,23 @@ async def invoke(
             )
         return result
     finally:
-        invocation_logs.end(result)
+        invocation_logs.end(result, token, context_parameter is not None)
+
+
+async def _call_sync(
+    function: Callable[..., Any],
+    kwargs: dict[str, Any],
+    invocation_id: str,
+    executor: concurrent.futures.Executor | None,
+) -> Any:
+    """Run a sync function in the pool, the caller's context variables copied in."""
+    pool = executor if executor is not None else default_executor()
+    call = contextvars.copy_context().run
+    if type(pool) is FunctionThreadPool:
+        return await pool.run(call, _call_in_thread, function, kwargs, invocation_id)
+    # Any other Executor the caller chose.
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(pool, call, _call_in_thread, function, kwargs, invocation_id)
 
 
 def _call_in_thread(
@@ -484,7 +489,8 @@ def _binding_type(param: ParamPlan | None, plan: FunctionPlan) -> str | None:
     return plan.return_binding.type if plan.return_binding is not None else None
 
 
-def _decode_error(plan: FunctionPlan, param: ParamPlan, exc: Exception) -> FuncbindError:
+def _decode_error(plan: FunctionPlan, name: str, exc: Exception) -> FuncbindError:
+    param = next(p for p in plan.input_params if p.name == name)
     binding = _binding_type(param, plan)
     what = "trigger" if param.is_trigger else "input"
     if isinstance(exc, FuncbindError):

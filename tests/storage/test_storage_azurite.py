@@ -6,11 +6,14 @@ worker calls it) and ``funcbind.invoke`` on the function folders under ``apps/sd
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import threading
 import tracemalloc
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -91,6 +94,49 @@ def test_storage_stream_downloader(binding_type: str, storage_data: StorageData)
     sink = io.BytesIO()
     assert downloader.readinto(sink) == 7
     assert sink.getvalue() == b"charlie"
+
+
+def read_into(downloader: Any) -> bytes:
+    sink = io.BytesIO()
+    downloader.readinto(sink)
+    return sink.getvalue()
+
+
+def deprecated(use: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def warned(downloader: Any) -> Any:
+        with pytest.warns(DeprecationWarning, match="deprecated"):
+            return use(downloader)
+
+    return warned
+
+
+FIRST_USES: dict[str, tuple[Callable[[Any], Any], Any]] = {
+    "read": (lambda d: d.read(2) + d.read(), b"bravo"),
+    "readall": (lambda d: d.readall(), b"bravo"),
+    "readinto": (read_into, b"bravo"),
+    "chunks": (lambda d: list(d.chunks()), [b"bravo"]),
+    "size": (lambda d: d.size, 5),
+    "len": (len, 5),
+    "properties": (lambda d: (d.properties.name, d.properties.size), ("b.txt", 5)),
+    "content_as_bytes": (deprecated(lambda d: d.content_as_bytes()), b"bravo"),
+    "content_as_text": (deprecated(lambda d: d.content_as_text()), "bravo"),
+    "download_to_stream": (
+        deprecated(lambda d: d.download_to_stream(io.BytesIO()).name),
+        "b.txt",
+    ),
+}
+
+
+@pytest.mark.usefixtures("azurite_clients")
+@pytest.mark.parametrize(("use", "expected"), FIRST_USES.values(), ids=FIRST_USES.keys())
+def test_any_first_use_starts_a_sync_downloader(
+    use: Callable[[Any], Any], expected: Any, storage_data: StorageData
+) -> None:
+    downloader = worker_decode(
+        "blob", ref(storage_data, "b.txt"), StorageStreamDownloader, storage_data
+    )
+    assert use(downloader) == expected
+    assert downloader.size == 5 and downloader.properties.etag
 
 
 @pytest.mark.usefixtures("azurite_clients")
@@ -266,6 +312,29 @@ async def test_invoke_a_function_of_sync_clients(storage_data: StorageData) -> N
 
 
 @pytest.mark.anyio
+async def test_a_sync_function_downloads_in_its_pool_thread(
+    storage_data: StorageData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    downloads: list[tuple[str, int]] = []
+    download_blob = BlobClient.download_blob
+
+    def recorded(self: BlobClient, *args: Any, **kwargs: Any) -> Any:
+        downloads.append((self.blob_name, threading.get_ident()))
+        return download_blob(self, *args, **kwargs)
+
+    monkeypatch.setattr(BlobClient, "download_blob", recorded)
+    plan = load_function_folder(APP / "SyncClients")
+    async with installed_async(StorageClients(dict(storage_data.settings))):
+        result = await invoke(plan, folder_inputs(storage_data))
+    assert result.error is None, result.error
+    # client.download_blob() by the function itself, then the stream, then the streams
+    assert [name for name, _ in downloads] == ["a.txt", "b.txt", "a.txt", "b.txt", "dir/c.txt"]
+    threads = {thread for _, thread in downloads}
+    assert len(threads) == 1  # the function's own thread
+    assert threading.get_ident() not in threads  # not the event loop's
+
+
+@pytest.mark.anyio
 async def test_invoke_a_function_of_aio_clients(storage_data: StorageData) -> None:
     plan = load_function_folder(APP / "AsyncClients")
     async with installed_async(StorageClients(dict(storage_data.settings))):
@@ -311,22 +380,56 @@ async def test_invoke_mixes_references_and_content(storage_data: StorageData) ->
 # -- what does not exist ------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def uploaded(data: StorageData, name: str, content: bytes) -> Iterator[None]:
+    """A blob that exists for a while: the module's container is shared by its tests."""
+    with BlobServiceClient.from_connection_string(data.settings[CONNECTION]) as service:
+        client = service.get_blob_client(data.container, name)
+        client.upload_blob(content)
+        try:
+            yield
+        finally:
+            client.delete_blob()
+
+
 @pytest.mark.usefixtures("azurite_clients")
-def test_a_missing_blob_fails_a_downloader_at_decode(storage_data: StorageData) -> None:
+def test_a_missing_blob_fails_a_downloader_at_its_first_use(storage_data: StorageData) -> None:
+    downloader = worker_decode(
+        "blob", ref(storage_data, "later.txt"), StorageStreamDownloader, storage_data
+    )
     with pytest.raises(DecodeError) as caught:
-        worker_decode("blob", ref(storage_data, "nope.txt"), StorageStreamDownloader, storage_data)
+        downloader.readall()
     assert str(caught.value) == (
-        f"binding 'blob': blob '{storage_data.container}/nope.txt' does not exist in the "
+        f"binding 'blob': blob '{storage_data.container}/later.txt' does not exist in the "
         "account of connection setting 'AzureWebJobsStorage'"
     )
     assert isinstance(caught.value.__cause__, ResourceNotFoundError)
+    with uploaded(storage_data, "later.txt", b"here now"):
+        assert downloader.readall() == b"here now"  # a failed first request is not kept
 
 
 @pytest.mark.usefixtures("azurite_clients")
 def test_a_missing_container_is_named(storage_data: StorageData) -> None:
     datum = blob_reference(CONNECTION, "no-such-container", "a.txt")
+    downloader = worker_decode("blobTrigger", datum, StorageStreamDownloader, storage_data)
     with pytest.raises(DecodeError, match="container 'no-such-container' does not exist"):
-        worker_decode("blobTrigger", datum, StorageStreamDownloader, storage_data)
+        _ = downloader.size
+
+
+@pytest.mark.anyio
+async def test_a_missing_blob_fails_a_sync_function_not_its_decode(
+    storage_data: StorageData,
+) -> None:
+    plan = load_function_folder(APP / "SyncClients")
+    inputs = {**folder_inputs(storage_data), "stream": ref(storage_data, "nope.txt")}
+    async with installed_async(StorageClients(dict(storage_data.settings))):
+        result = await invoke(plan, inputs)
+    assert result.stage == "call"
+    assert str(result.error) == (
+        "function 'SyncClients': function raised DecodeError: binding 'blob' ('stream'): "
+        f"blob '{storage_data.container}/nope.txt' does not exist in the account of "
+        "connection setting 'AzureWebJobsStorage'"
+    )
 
 
 @pytest.mark.usefixtures("azurite_clients")
@@ -350,15 +453,16 @@ async def test_a_missing_blob_fails_an_aio_downloader_at_its_first_read(
         )
         with pytest.raises(DecodeError, match=r"/nope\.txt' does not exist in the account of"):
             await downloader.readall()
+        with uploaded(storage_data, "nope.txt", b"here now"):
+            assert await downloader.readall() == b"here now"  # the failure is not kept
 
 
 def test_wrong_credentials_are_named(storage_data: StorageData, azurite: Any) -> None:
     wrong = azurite.connection_string.replace("AccountKey=Eby8", "AccountKey=Xby8")
-    with (
-        installed(StorageClients({CONNECTION: wrong})),
-        pytest.raises(DecodeError, match="rejected the credentials") as caught,
-    ):
-        worker_decode("blob", ref(storage_data), StorageStreamDownloader, storage_data)
+    with installed(StorageClients({CONNECTION: wrong})):
+        downloader = worker_decode("blob", ref(storage_data), StorageStreamDownloader, storage_data)
+        with pytest.raises(DecodeError, match="rejected the credentials") as caught:
+            downloader.readall()
     assert "Xby8" not in str(caught.value)
     assert "connection setting 'AzureWebJobsStorage'" in str(caught.value)
 

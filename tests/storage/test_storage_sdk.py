@@ -7,20 +7,29 @@ tested in test_storage_azurite.py.
 from __future__ import annotations
 
 import importlib.util
+import io
+import socket
 import subprocess
 import sys
 import typing
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import azure.functions as func
 import pytest
-from azure.storage.blob import BlobClient, ContainerClient, StorageStreamDownloader
+from azure.core.exceptions import ServiceRequestError
+from azure.storage.blob import (
+    BlobClient,
+    ContainerClient,
+    ExponentialRetry,
+    StorageStreamDownloader,
+)
 from azure.storage.blob import aio as blob_aio
 from azure.storage.queue import QueueClient
 from azure.storage.queue import aio as queue_aio
-from storage_support import APP, OFFLINE_SETTINGS, load_datum
+from storage_support import APP, OFFLINE_SETTINGS, installed, load_datum
 
 from funcbind import (
     AnnotationError,
@@ -31,6 +40,7 @@ from funcbind import (
     default_registry,
 )
 from funcbind.bindings import storage_sdk
+from funcbind.host.azurite import development_connection_string
 from funcbind.storage import StorageClients, blob_reference, blob_references, queue_reference
 from funcbind.worker import WorkerRegistry
 
@@ -362,6 +372,98 @@ async def test_an_aio_downloader_waits_for_its_first_read() -> None:
         len(downloader)
     with pytest.raises(AttributeError, match="no_such_thing"):
         _ = downloader._funcbind_no_such_thing
+
+
+# -- the sync downloader, before its first use --------------------------------------
+
+
+@pytest.fixture
+def unreachable() -> Iterator[StorageClients]:
+    """Connection setting 'Unreachable': a blob endpoint on a port where nothing listens.
+
+    The socket is bound but never listens, so the port stays taken and a connection to
+    it is refused at once.  The SDK retries a refused connection three times, 15 s and
+    more apart: the backoff is made zero so that a first use fails at once.
+    """
+    with socket.socket() as taken, pytest.MonkeyPatch.context() as patch:
+        taken.bind(("127.0.0.1", 0))
+        patch.setattr(ExponentialRetry, "get_backoff_time", lambda self, settings: 0)
+        port = taken.getsockname()[1]
+        settings = {"Unreachable": development_connection_string(blob_port=port)}
+        with installed(StorageClients(settings)) as clients:
+            yield clients
+
+
+def worker_decode(annotation: Any, datum: Any) -> Any:
+    blob = WORKER.get("blob")
+    assert blob is not None
+    return blob.decode(datum, trigger_metadata=None, pytype=annotation)
+
+
+FIRST_USES: dict[str, Callable[[Any], Any]] = {
+    "read": lambda d: d.read(2),
+    "readall": lambda d: d.readall(),
+    "readinto": lambda d: d.readinto(io.BytesIO()),
+    "chunks": lambda d: d.chunks(),
+    "content_as_bytes": lambda d: d.content_as_bytes(),
+    "content_as_text": lambda d: d.content_as_text(),
+    "download_to_stream": lambda d: d.download_to_stream(io.BytesIO()),
+    "len": len,
+    "size": lambda d: d.size,
+    "properties": lambda d: d.properties,
+}
+
+
+@pytest.mark.parametrize("use", FIRST_USES.values(), ids=FIRST_USES.keys())
+@pytest.mark.parametrize("path", ["registry", "worker"])
+def test_a_sync_downloader_sends_nothing_until_its_first_use(
+    path: str, use: Callable[[Any], Any], unreachable: StorageClients
+) -> None:
+    datum = blob_reference("Unreachable", "reports", "daily.csv")
+    if path == "worker":
+        downloader = worker_decode(StorageStreamDownloader, datum)
+    else:
+        downloader = decode(StorageStreamDownloader, datum)
+    assert isinstance(downloader, StorageStreamDownloader)
+    assert (downloader.container, downloader.name) == ("reports", "daily.csv")
+    with pytest.raises(DecodeError) as caught:
+        use(downloader)
+    assert str(caught.value).startswith(
+        "binding 'blob'"
+        + (" ('inblob')" if path == "registry" else "")
+        + ": downloading blob 'reports/daily.csv' from the account of connection setting "
+        "'Unreachable' failed: ServiceRequestError: "
+    )
+    assert isinstance(caught.value.__cause__, ServiceRequestError)
+    with pytest.raises(DecodeError):  # not opened: the next use tries again
+        downloader.readall()
+
+
+def test_lists_of_sync_downloaders_send_nothing_either(unreachable: StorageClients) -> None:
+    datum = blob_references("Unreachable", "reports", ["a.csv", "b.csv"])
+    downloaders = worker_decode(list[StorageStreamDownloader[str]], datum)
+    assert [d.name for d in downloaders] == ["a.csv", "b.csv"]
+    with pytest.raises(DecodeError, match=r"downloading blob 'reports/b\.csv'"):
+        downloaders[1].readall()
+
+
+def test_every_public_method_of_the_sync_downloader_starts_it() -> None:
+    pending = type(decode(StorageStreamDownloader, load_datum("blob_trigger")))
+    sdk_methods = {
+        name
+        for name, value in vars(StorageStreamDownloader).items()
+        if callable(value) and (not name.startswith("_") or name == "__len__")
+    }
+    assert sdk_methods <= set(FIRST_USES) | {"__len__"}  # all tried above
+    for name in sdk_methods:
+        assert getattr(pending, name).__wrapped__ is getattr(StorageStreamDownloader, name)
+
+
+def test_probing_a_pending_sync_downloader_sends_nothing(unreachable: StorageClients) -> None:
+    downloader = worker_decode(StorageStreamDownloader, blob_reference("Unreachable", "c", "b"))
+    assert not hasattr(downloader, "__array__")
+    assert not hasattr(downloader, "_funcbind_no_such_thing")
+    assert repr(downloader).startswith("<funcbind.bindings.storage_sdk.PendingSync")
 
 
 # -- compared with the stock extension ------------------------------------------------

@@ -312,22 +312,15 @@ def _builder(sdk_type: SdkType, where: str, encoding: str | None) -> Builder:
     if sdk_type.shape == "blob":
         return lambda clients, value: blob_client(clients, value)[0]
 
-    if asynchronous:
-
-        def build_lazy_downloader(clients: StorageClients, value: Any) -> Any:
-            client, ref, conn = blob_client(clients, value)
-            return _pending_downloader_class()(
-                client, encoding, functools.partial(_download_error, where, ref, conn)
-            )
-
-        return build_lazy_downloader
+    pending_class = _pending_aio_downloader_class if asynchronous else _pending_downloader_class
 
     def build_downloader(clients: StorageClients, value: Any) -> Any:
+        # No request here: a decoder runs on the host's event loop, the download belongs
+        # to the function (a sync function's first read runs in its pool thread).
         client, ref, conn = blob_client(clients, value)
-        try:
-            return client.download_blob(encoding=encoding)
-        except Exception as exc:
-            raise _download_error(where, ref, conn, exc) from exc
+        return pending_class()(
+            client, encoding, functools.partial(_download_error, where, ref, conn)
+        )
 
     return build_downloader
 
@@ -382,18 +375,105 @@ def _download_error(
     )
 
 
-# -- the aio downloader, opened on first use ---------------------------------------
+# -- the sync downloader, opened on first use --------------------------------------
+
+# The sync downloader's public methods: each sends the first request before it runs.
+# Some set state before they read (content_as_text sets the encoding), so opening from
+# __getattr__ inside them would be too late.  A test compares this with the SDK's class.
+_SYNC_DOWNLOADER_METHODS = (
+    "read",
+    "readall",
+    "readinto",
+    "chunks",
+    "content_as_bytes",
+    "content_as_text",
+    "download_to_stream",
+    "__len__",
+)
 
 
 @functools.cache
 def _pending_downloader_class() -> type:
+    """A subclass of the sync StorageStreamDownloader that downloads on first use.
+
+    The sync SDK sends a downloader's first request inside ``BlobClient.download_blob()``,
+    and decoders run on the host's event loop: a downloader made there would block the
+    loop (every invocation of the host) on the network.  This subclass is handed out
+    instead.  Its first use (any method, ``len()``, ``size``, ``properties``) calls exactly
+    that, in the caller's thread (a sync function's pool thread), and takes over the
+    resulting state, so from then on it is the SDK's own downloader.  A first request that
+    fails raises a DecodeError and leaves the downloader unopened: the next use tries again.
+    """
+    import threading
+
+    from azure.storage.blob import StorageStreamDownloader as SyncDownloader
+
+    class PendingSyncStorageStreamDownloader(SyncDownloader):  # type: ignore[type-arg]
+        # No super().__init__(): the real state arrives from download_blob().
+        def __init__(
+            self,
+            client: Any,
+            encoding: str | None,
+            on_error: Callable[[Exception], DecodeError],
+        ) -> None:
+            self.name = client.blob_name
+            self.container = client.container_name
+            self._funcbind_pending: tuple[Any, ...] | None = (client, encoding, on_error)
+            self._funcbind_lock = threading.Lock()
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for attributes not set yet.  Before the first request that is
+            # all of the SDK's state (size, properties, the private fields its methods
+            # read): open, then look again.  Dunder names are probes (copy, protocols).
+            if name.startswith(("__", "_funcbind")) or not self.__dict__.get("_funcbind_pending"):
+                raise AttributeError(f"'StorageStreamDownloader' object has no attribute {name!r}")
+            self._funcbind_open()
+            return object.__getattribute__(self, name)
+
+        def _funcbind_open(self) -> None:
+            with self._funcbind_lock:  # two threads reading at once send one first request
+                if self._funcbind_pending is None:
+                    return
+                client, encoding, on_error = self._funcbind_pending
+                try:
+                    started = client.download_blob(encoding=encoding)
+                except Exception as exc:
+                    raise on_error(exc) from exc
+                self.__dict__.update(started.__dict__)
+                self._funcbind_pending = None
+
+    for name in _SYNC_DOWNLOADER_METHODS:
+        method = getattr(SyncDownloader, name, None)  # older SDKs lack some
+        if method is not None:
+            setattr(PendingSyncStorageStreamDownloader, name, _opening_first(method))
+    PendingSyncStorageStreamDownloader.__qualname__ = "PendingSyncStorageStreamDownloader"
+    PendingSyncStorageStreamDownloader.__module__ = __name__
+    return PendingSyncStorageStreamDownloader
+
+
+def _opening_first(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of the SDK's downloader, preceded by the pending download's first request."""
+
+    @functools.wraps(method)
+    def opened(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self._funcbind_open()
+        return method(self, *args, **kwargs)
+
+    return opened
+
+
+# -- the aio downloader, opened on first use ---------------------------------------
+
+
+@functools.cache
+def _pending_aio_downloader_class() -> type:
     """A subclass of the aio StorageStreamDownloader that downloads on its first await.
 
     A decoder cannot await, and the aio SDK sends a downloader's first request inside
     ``await BlobClient.download_blob()``.  This subclass is handed out instead: its
     first awaited read calls exactly that and takes over the resulting state, so from
     then on it is the SDK's own downloader.  ``size`` and ``properties`` exist after that
-    first read.
+    first read.  A first request that fails raises a DecodeError; the next read tries again.
     """
     import asyncio
 
@@ -426,7 +506,14 @@ def _pending_downloader_class() -> type:
                 return
             if self._funcbind_opening is None:
                 self._funcbind_opening = asyncio.ensure_future(self._funcbind_open())
-            await asyncio.shield(self._funcbind_opening)
+            opening = self._funcbind_opening
+            try:
+                await asyncio.shield(opening)
+            except Exception:
+                # A failed first request is not kept: the next read sends it again.
+                if opening.done() and self._funcbind_opening is opening:
+                    self._funcbind_opening = None
+                raise
 
         async def _funcbind_open(self) -> None:
             assert self._funcbind_pending is not None

@@ -39,6 +39,7 @@ class AdminInvoker:
     def __init__(self, host: HostApplication) -> None:
         self.host = host
         self.running: set[asyncio.Task[Any]] = set()
+        self._abandoned = asyncio.Event()
 
     async def handle(self, scope: Scope, receive: Receive, respond: _Responder, path: str) -> None:
         from .asgi import KEY_HEADER, KEY_QUERY, new_invocation_id, parse_query, read_headers
@@ -150,9 +151,17 @@ class AdminInvoker:
             )
 
     async def drain(self) -> None:
-        """Wait for every invocation started here (at shutdown)."""
-        while self.running:
-            await asyncio.gather(*list(self.running), return_exceptions=True)
+        """Wait for every invocation started here (at shutdown), unless abandoned."""
+        from .listeners import wait_unless
+
+        while self.running and not self._abandoned.is_set():
+            await wait_unless(list(self.running), self._abandoned)
+
+    def abandon(self) -> None:
+        """Cancel every invocation started here (a forced stop); :meth:`drain` waits no more."""
+        self._abandoned.set()
+        for task in list(self.running):
+            task.cancel()
 
 
 def _input(body: bytes) -> Any:

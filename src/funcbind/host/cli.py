@@ -3,6 +3,11 @@ loads and validates one.
 
 uvicorn is imported here, inside :func:`serve`, and nowhere else: ``import funcbind``
 never pays for a server.
+
+Stopping: the first Ctrl-C (or SIGTERM) stops taking work and waits for the invocations
+in flight, saying how many; a second one abandons them and names each, and the process
+ends at once -- not waiting for sync functions still running in their threads -- with
+status 128 + the signal's number (130 for Ctrl-C) when it abandoned any.
 """
 
 from __future__ import annotations
@@ -24,11 +29,15 @@ from .console import Console, ConsoleLogHandler
 if TYPE_CHECKING:
     import uvicorn
 
+
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "build_parser", "main", "serve"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7071
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+# A stop forced by a second signal exits with 128 + its number, as a shell reports a
+# process that signal ended: 130 for Ctrl-C, 143 for SIGTERM.
+EXIT_SIGNALLED = 128
 
 # host.json logging.logLevel names and the Python levels they mean.
 _LOG_LEVELS = {
@@ -54,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="serve a function app over HTTP",
         description="Serve a function app: HTTP triggers at their routes, other functions "
-        "through POST /admin/functions/{name}. Ctrl-C stops it after in-flight calls finish.",
+        "through POST /admin/functions/{name}. Ctrl-C stops it after in-flight calls finish; "
+        "a second Ctrl-C stops it at once, abandoning them.",
     )
     run.add_argument("app_dir", metavar="APP_DIR", type=Path, help="the function app folder")
     run.add_argument(
@@ -206,11 +216,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from .devstorage import ensure_development_storage
 
     azurite = None
+    status = EXIT_OK
     previous = _terminate_like_ctrl_c()
     try:
         azurite = ensure_development_storage(app, console, allow_start=args.azurite)
         console.line(f"listening on {base_url} (Ctrl-C to stop)", "good")
-        serve(app, sock, console, auth=args.auth)
+        status = serve(app, sock, console, auth=args.auth)
     except KeyboardInterrupt:
         pass  # Ctrl-C or SIGTERM before the server took over the signals: stop as cleanly
     finally:
@@ -220,6 +231,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
             console.line("development storage: Azurite stopped", "dim")
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+    if status != EXIT_OK:
+        console.line("stopped without waiting for the invocations in flight", "warning")
+        from .shutdown import leave_function_threads
+
+        leave_function_threads(status)
+        return status
     console.line("stopped", "good")
     return EXIT_OK
 
@@ -270,25 +287,36 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: HostedApp, sock: socket.socket, console: Console, *, auth: bool = True) -> None:
-    """Serve until SIGINT/SIGTERM; in-flight requests and admin invocations finish first."""
-    import uvicorn
+def serve(app: HostedApp, sock: socket.socket, console: Console, *, auth: bool = True) -> int:
+    """Serve until SIGINT/SIGTERM; in-flight requests and invocations finish first.
 
+    A second signal abandons them (see :class:`HostShutdown`).  Returns the exit status:
+    0, or 128 + the number of the signal that forced the stop.
+    """
     from .asgi import HostApplication
+    from .shutdown import HostShutdown, host_server, not_cancelled
 
     application = HostApplication(app, console=console, auth=auth)
-    config = uvicorn_config(application, console.verbose)
-    server = uvicorn.Server(config)
+    shutdown = HostShutdown(application, console)
+    server = host_server(uvicorn_config(application, console.verbose), shutdown)
     # Everything loaded so far (the app, azure.functions, the server) lives until exit:
     # keep it out of the collector's generations so collections stay cheap per request.
     gc.collect()
     gc.freeze()
+    # uvicorn reports a request or lifespan task that ends cancelled as a failure of the
+    # app, with a traceback; here only a forced stop cancels them.
+    server_log = logging.getLogger("uvicorn.error")
+    server_log.addFilter(not_cancelled)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C (or SIGTERM) it handled, once it has shut down
     finally:
+        server_log.removeFilter(not_cancelled)
         sock.close()
+    if shutdown.forced_by is None:
+        return EXIT_OK
+    return EXIT_SIGNALLED + shutdown.forced_by
 
 
 def uvicorn_config(application: Any, verbose: bool = False) -> uvicorn.Config:

@@ -3,8 +3,9 @@
 :class:`Listeners` starts one listener per enabled queue, blob or timer function when
 the server starts, and stops them when it stops: polling ends at once, invocations in
 flight run to their end and settle their message or blob (deleted, receipted, or left
-for a retry).  A listener that meets unreachable storage says so -- the connection
-setting and the endpoint -- and retries with back-off; the host keeps serving.
+for a retry) -- unless the stop is forced, which cancels them.  A listener that meets
+unreachable storage says so -- the connection setting and the endpoint -- and retries
+with back-off; the host keeps serving.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import random
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import FuncbindError
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from .app import HostedApp, HostedFunction
     from .runner import Runner
 
-__all__ = ["Backoff", "Listener", "Listeners", "StorageTrouble", "pause"]
+__all__ = ["Backoff", "Listener", "Listeners", "StorageTrouble", "pause", "wait_unless"]
 
 # A listener that crashes (a bug) is restarted after this long.
 RESTART_DELAY = 5.0
@@ -64,6 +65,24 @@ async def pause(stopping: asyncio.Event, seconds: float) -> bool:
     except asyncio.TimeoutError:
         return False
     return True
+
+
+async def wait_unless(tasks: Collection[asyncio.Future[Any]], abandoned: asyncio.Event) -> None:
+    """Wait until every task is done, or until ``abandoned`` is set (a forced stop).
+
+    The forced stop cancels the tasks; code that catches the cancellation and carries on
+    must not keep the host from stopping.
+    """
+    waiting = set(tasks)
+    if not waiting or abandoned.is_set():
+        return
+    gave_up = asyncio.ensure_future(abandoned.wait())
+    try:
+        while waiting and not gave_up.done():
+            done, _ = await asyncio.wait({*waiting, gave_up}, return_when=asyncio.FIRST_COMPLETED)
+            waiting -= done
+    finally:
+        gave_up.cancel()
 
 
 class StorageTrouble:
@@ -111,18 +130,31 @@ class Listeners:
             if listener is not None:
                 self.items.append(listener)
         self._stopping = asyncio.Event()
+        self._abandoned = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self._stopping = asyncio.Event()
+        self._abandoned = asyncio.Event()
         self._tasks = [asyncio.ensure_future(self._supervise(listener)) for listener in self.items]
+
+    def stop_polling(self) -> None:
+        """Take no more work; what the listeners hold runs on (the first Ctrl-C)."""
+        self._stopping.set()
 
     async def stop(self) -> None:
         """Stop polling; wait for invocations in flight and their settlement."""
-        self._stopping.set()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.stop_polling()
+        await wait_unless(self._tasks, self._abandoned)
         self._tasks = []
+
+    def abandon(self) -> None:
+        """Cancel every listener and what it runs (a second Ctrl-C); :meth:`stop` waits no
+        more.  A message or blob left unsettled is delivered again, as after a crash."""
+        self.stop_polling()
+        self._abandoned.set()
+        for task in self._tasks:
+            task.cancel()
 
     async def _supervise(self, listener: Listener) -> None:
         stopping = self._stopping

@@ -36,6 +36,9 @@ class Runner:
         self.invoke = invoke
         self.timeout = timeout
         self._clients: StorageClients | None = None
+        # Invocations running now: id -> (function name, the task running it).  What a
+        # stop waits for, or abandons (host.shutdown).
+        self.in_flight: dict[str, tuple[str, asyncio.Task[Any] | None]] = {}
 
     @property
     def clients(self) -> StorageClients:
@@ -68,6 +71,21 @@ class Runner:
         ``data`` holds the values for binding expressions; by default the trigger
         metadata.
         """
+        self.in_flight[invocation_id] = (function.name, asyncio.current_task())
+        try:
+            return await self._run(function, inputs, metadata, invocation_id, data, retry_context)
+        finally:
+            self.in_flight.pop(invocation_id, None)
+
+    async def _run(
+        self,
+        function: HostedFunction,
+        inputs: Mapping[str, Any],
+        metadata: Mapping[str, Any] | None,
+        invocation_id: str,
+        data: BindingData | None,
+        retry_context: Any,
+    ) -> Any:
         started = time.perf_counter()
         verbose = self.console.verbose
         if verbose:

@@ -1,0 +1,288 @@
+"""The thread pool sync functions run in (funcbind.threadpool)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import gc
+import threading
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from funcbind.threadpool import FunctionThreadPool
+
+pytestmark = pytest.mark.anyio
+
+WAIT = 30  # seconds: a liveness bound for events between threads, never a timing assertion
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def pool() -> Iterator[FunctionThreadPool]:
+    pool = FunctionThreadPool(4, thread_name_prefix="test-pool")
+    yield pool
+    pool.shutdown()
+
+
+async def test_runs_in_a_pool_thread_and_returns(pool: FunctionThreadPool) -> None:
+    def where(x: int, y: int) -> tuple[str, int]:
+        return threading.current_thread().name, x + y
+
+    name, total = await pool.run(where, 2, 3)
+    assert total == 5
+    assert name.startswith("test-pool_")
+    assert name != threading.current_thread().name
+
+
+async def test_exceptions_reach_the_caller(pool: FunctionThreadPool) -> None:
+    def fails() -> None:
+        raise KeyError("missing")
+
+    def exits() -> None:
+        raise SystemExit(3)
+
+    with pytest.raises(KeyError, match="missing"):
+        await pool.run(fails)
+    with pytest.raises(SystemExit):
+        await pool.run(exits)
+    assert await pool.run(lambda: "the pool still works") == "the pool still works"
+
+
+async def test_context_is_the_callers_when_copied(pool: FunctionThreadPool) -> None:
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var")
+    var.set("caller")
+    assert await pool.run(contextvars.copy_context().run, var.get) == "caller"
+
+
+async def test_many_in_flight_all_complete_in_order_of_their_own(
+    pool: FunctionThreadPool,
+) -> None:
+    results = await asyncio.gather(*(pool.run(lambda n=n: n * n) for n in range(500)))
+    assert results == [n * n for n in range(500)]
+
+
+async def test_completions_are_delivered_in_batches() -> None:
+    """Results finished while the loop is busy arrive with one loop wake-up, not one each."""
+    pool = FunctionThreadPool(2)
+    loop = asyncio.get_running_loop()
+    wakeups = 0
+    original = loop.call_soon_threadsafe
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal wakeups
+        wakeups += 1
+        return original(*args, **kwargs)
+
+    finished = threading.Semaphore(0)
+
+    def job(n: int) -> int:
+        finished.release()
+        return n
+
+    try:
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        futures = [pool.run(job, n) for n in range(50)]
+        # Keep the loop thread busy (not awaiting) until every job has finished.
+        for _ in range(50):
+            assert finished.acquire(timeout=WAIT)
+        assert await asyncio.gather(*futures) == list(range(50))
+    finally:
+        del loop.call_soon_threadsafe
+        pool.shutdown()
+    # One wake-up for everything delivered while the loop was blocked, plus at most one per
+    # worker for a job that had signalled but not yet delivered when the loop went on.
+    assert 1 <= wakeups <= 3
+
+
+async def test_threads_start_on_demand_up_to_the_bound() -> None:
+    pool = FunctionThreadPool(2)
+    try:
+        assert pool.threads == ()
+        await pool.run(lambda: None)
+        assert len(pool.threads) == 1
+        running = 0
+        peak = 0
+        lock = threading.Lock()
+        both = threading.Barrier(2, timeout=WAIT)
+
+        def busy() -> None:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            try:
+                both.wait()  # two at once prove the second thread; a third breaks the barrier
+            finally:
+                with lock:
+                    running -= 1
+
+        await asyncio.gather(*(pool.run(busy) for _ in range(6)))
+        assert peak == 2
+        assert len(pool.threads) == 2
+        assert pool.max_workers == 2
+    finally:
+        pool.shutdown()
+
+
+async def test_a_job_cancelled_before_it_starts_does_not_run() -> None:
+    pool = FunctionThreadPool(1)
+    release = threading.Event()
+    started = threading.Event()
+    ran = []
+
+    def blocker() -> None:
+        started.set()
+        release.wait(WAIT)
+
+    try:
+        first = pool.run(blocker)
+        assert await asyncio.to_thread(started.wait, WAIT)
+        second = pool.run(ran.append, "second")
+        second.cancel()
+        release.set()
+        await first
+        await pool.run(lambda: None)  # the queue is FIFO: the cancelled job came before
+    finally:
+        pool.shutdown()
+    assert ran == []
+
+
+async def test_a_job_cancelled_while_it_runs_is_dropped_quietly(pool: FunctionThreadPool) -> None:
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(WAIT)
+        return "late"
+
+    task = asyncio.ensure_future(pool.run(slow))
+    assert await asyncio.to_thread(started.wait, WAIT)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    # The late result must not be set on the cancelled future (InvalidStateError).
+    assert await pool.run(lambda: "next") == "next"
+
+
+def test_each_loop_gets_its_own_results() -> None:
+    pool = FunctionThreadPool(2)
+    outcomes: dict[int, list[int]] = {}
+
+    def loop_in_a_thread(index: int) -> None:
+        async def main() -> list[int]:
+            return list(await asyncio.gather(*(pool.run(lambda n=n: n + index) for n in range(50))))
+
+        outcomes[index] = asyncio.run(main())
+
+    try:
+        threads = [threading.Thread(target=loop_in_a_thread, args=(i * 1000,)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(WAIT)
+    finally:
+        pool.shutdown()
+    assert outcomes == {i * 1000: [n + i * 1000 for n in range(50)] for i in range(3)}
+
+
+def test_a_closed_loop_neither_breaks_the_pool_nor_is_kept_alive() -> None:
+    pool = FunctionThreadPool(1)
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(WAIT)
+        return "nobody waits"
+
+    loop = asyncio.new_event_loop()
+
+    async def leave_it_running() -> None:
+        pool.run(slow)
+        await asyncio.to_thread(started.wait, WAIT)
+
+    try:
+        loop.run_until_complete(leave_it_running())
+        loop.close()
+        release.set()
+        gone = weakref.ref(loop)
+        del loop
+        gc.collect()
+        assert asyncio.run(_one(pool)) == "still serving"
+        gc.collect()
+        assert gone() is None
+    finally:
+        pool.shutdown()
+
+
+async def _one(pool: FunctionThreadPool) -> str:
+    return await pool.run(lambda: "still serving")
+
+
+def test_it_is_a_concurrent_executor() -> None:
+    with FunctionThreadPool(2) as pool:
+        assert isinstance(pool, concurrent.futures.Executor)
+        assert pool.submit(pow, 2, 10).result(WAIT) == 1024
+        assert pool.submit(int, "ff", base=16).result(WAIT) == 255
+        assert list(pool.map(abs, [-1, -2, 3])) == [1, 2, 3]
+        failing = pool.submit(int, "not a number")
+        with pytest.raises(ValueError, match="invalid literal"):
+            failing.result(WAIT)
+
+
+async def test_run_in_executor_works_with_it(pool: FunctionThreadPool) -> None:
+    loop = asyncio.get_running_loop()
+    assert await loop.run_in_executor(pool, sum, [1, 2, 3]) == 6
+
+
+async def test_shutdown_finishes_queued_work_then_refuses_more() -> None:
+    pool = FunctionThreadPool(1)
+    done = []
+    futures = [pool.submit(done.append, n) for n in range(20)]
+    pool.shutdown(wait=True)
+    assert done == list(range(20))
+    assert all(future.done() for future in futures)
+    assert all(not thread.is_alive() for thread in pool.threads)
+    with pytest.raises(RuntimeError, match="shut down"):
+        pool.submit(print)
+    with pytest.raises(RuntimeError, match="shut down"):
+        pool.run(print)
+    pool.shutdown()  # twice is harmless
+
+
+async def test_shutdown_can_cancel_what_has_not_started() -> None:
+    pool = FunctionThreadPool(1)
+    release = threading.Event()
+    started = threading.Event()
+
+    def blocker() -> str:
+        started.set()
+        release.wait(WAIT)
+        return "finished"
+
+    running = pool.run(blocker)
+    assert await asyncio.to_thread(started.wait, WAIT)
+    queued_async = pool.run(lambda: "never")
+    queued_concurrent = pool.submit(lambda: "never")
+    pool.shutdown(wait=False, cancel_futures=True)
+    release.set()
+    assert await running == "finished"
+    with pytest.raises(asyncio.CancelledError):
+        await queued_async
+    assert queued_concurrent.cancelled()
+    await asyncio.to_thread(lambda: [t.join(WAIT) for t in pool.threads])
+
+
+def test_max_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1, got 0"):
+        FunctionThreadPool(0)

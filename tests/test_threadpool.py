@@ -286,3 +286,35 @@ async def test_shutdown_can_cancel_what_has_not_started() -> None:
 def test_max_workers_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1, got 0"):
         FunctionThreadPool(0)
+
+
+def test_cancelling_at_shutdown_lets_callbacks_use_the_pool() -> None:
+    """A cancelled future's callbacks run outside the pool's lock: no deadlock."""
+    pool = FunctionThreadPool(1)
+    release = threading.Event()
+    started = threading.Event()
+
+    def blocker() -> None:
+        started.set()
+        release.wait(WAIT)
+
+    running = pool.submit(blocker)
+    assert started.wait(WAIT)
+    queued = pool.submit(print, "never")
+    answers: list[str] = []
+
+    def resubmit(future: concurrent.futures.Future[Any]) -> None:
+        try:
+            pool.submit(print, "after shutdown")
+        except RuntimeError as exc:
+            answers.append(str(exc))
+
+    queued.add_done_callback(resubmit)
+    stopper = threading.Thread(target=pool.shutdown, kwargs={"wait": False, "cancel_futures": True})
+    stopper.start()
+    stopper.join(WAIT)
+    assert not stopper.is_alive()  # it did not deadlock on its own lock
+    release.set()
+    running.result(WAIT)
+    assert queued.cancelled()
+    assert answers == ["cannot run new work: the function thread pool is shut down"]

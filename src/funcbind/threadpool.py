@@ -156,12 +156,17 @@ class FunctionThreadPool(concurrent.futures.Executor):
         with self._lock:
             already = self._shutdown
             self._shutdown = True
-            if cancel_futures:
-                self._cancel_queued()
+            dropped = self._take_queued() if cancel_futures else []
             if not already:
                 for _ in self._threads:
                     self._jobs.put(None)
         _live_pools.discard(self)
+        # Outside the lock: a cancelled future runs its callbacks, which may call back here.
+        for future, inbox, _, _ in dropped:
+            if inbox is None:
+                future.cancel()
+            else:
+                inbox.deliver(future, None, asyncio.CancelledError())
         if wait:
             current = threading.current_thread()
             for thread in list(self._threads):
@@ -183,26 +188,26 @@ class FunctionThreadPool(concurrent.futures.Executor):
         return inbox
 
     def _put(self, job: _Job) -> None:
-        with self._lock:  # so that no job lands behind the exit markers of a shutdown
+        # One lock for the check, the job and the thread: no job may land behind the exit
+        # markers of a shutdown, or in a pool that will never start a thread for it.
+        with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot run new work: the function thread pool is shut down")
             self._jobs.put(job)
-        if not self._idle.acquire(blocking=False) and len(self._threads) < self._max_workers:
-            self._start_thread()
+            if not self._idle.acquire(blocking=False) and len(self._threads) < self._max_workers:
+                self._start_thread()
 
     def _start_thread(self) -> None:
-        with self._lock:
-            if self._shutdown or len(self._threads) >= self._max_workers:
-                return
-            thread = threading.Thread(
-                target=self._work,
-                name=f"{self._prefix}_{len(self._threads)}",
-                # Daemon, so that a function stuck forever cannot hold the process at
-                # exit; the atexit hook still lets running functions finish normally.
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
+        # Called with the lock held.
+        thread = threading.Thread(
+            target=self._work,
+            name=f"{self._prefix}_{len(self._threads)}",
+            # Daemon, so that a function stuck forever cannot hold the process at exit;
+            # the atexit hook still lets running functions finish normally.
+            daemon=True,
+        )
+        thread.start()
+        self._threads.append(thread)
 
     def _work(self) -> None:
         jobs = self._jobs
@@ -218,19 +223,15 @@ class FunctionThreadPool(concurrent.futures.Executor):
             _run_job(*job)
             job = None  # drop the call's arguments before waiting for the next job
 
-    def _cancel_queued(self) -> None:
+    def _take_queued(self) -> list[_Job]:
+        taken: list[_Job] = []
         while True:
             try:
                 job = self._jobs.get_nowait()
             except queue.Empty:
-                return
-            if job is None:
-                continue
-            future, inbox, _, _ = job
-            if inbox is None:
-                future.cancel()
-            else:
-                inbox.deliver(future, None, asyncio.CancelledError())
+                return taken
+            if job is not None:
+                taken.append(job)
 
 
 def _run_job(

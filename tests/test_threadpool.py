@@ -318,3 +318,64 @@ def test_cancelling_at_shutdown_lets_callbacks_use_the_pool() -> None:
     running.result(WAIT)
     assert queued.cancelled()
     assert answers == ["cannot run new work: the function thread pool is shut down"]
+
+
+async def test_cheap_calls_keep_to_the_threads_that_keep_up() -> None:
+    """No call waits the backlog delay (here: a minute), so no second thread starts."""
+    pool = FunctionThreadPool(8, backlog_delay=60)
+    try:
+        results = await asyncio.gather(*(pool.run(lambda n=n: n) for n in range(200)))
+        assert results == list(range(200))
+        assert len(pool.threads) == 1
+    finally:
+        pool.shutdown()
+
+
+async def test_a_call_stuck_behind_a_blocked_thread_gets_another() -> None:
+    """The first call blocks until the second one runs: only a second thread frees it."""
+    pool = FunctionThreadPool(4, backlog_delay=0.001)
+    second_ran = threading.Event()
+
+    def first() -> str:
+        assert second_ran.wait(WAIT), "no thread was started for the waiting call"
+        return "first"
+
+    def second() -> str:
+        second_ran.set()
+        return "second"
+
+    try:
+        assert await asyncio.gather(pool.run(first), pool.run(second)) == ["first", "second"]
+        assert len(pool.threads) == 2
+    finally:
+        pool.shutdown()
+
+
+def test_a_check_whose_loop_stopped_does_not_stall_the_pool() -> None:
+    """A backlog check armed on a loop that closed before it ran is replaced."""
+    pool = FunctionThreadPool(4, backlog_delay=0.001)
+    release = threading.Event()
+    started = threading.Event()
+
+    def blocker() -> None:
+        started.set()
+        release.wait(WAIT)
+
+    async def arm_and_leave() -> None:
+        pool.run(blocker)
+        await asyncio.to_thread(started.wait, WAIT)
+        pool.run(release.set)  # waits behind the blocker; arms a check on this loop
+
+    async def later() -> str:
+        await asyncio.sleep(0.2)  # past the point where an armed check counts as stale
+        return await pool.run(lambda: "served")
+
+    try:
+        first = asyncio.new_event_loop()
+        first.run_until_complete(arm_and_leave())
+        first.close()  # the check never runs there
+        assert asyncio.run(later()) == "served"
+        assert release.is_set()
+    finally:
+        release.set()
+        pool.shutdown()

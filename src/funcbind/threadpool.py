@@ -22,6 +22,7 @@ import collections
 import concurrent.futures
 import queue
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -33,6 +34,14 @@ T = TypeVar("T")
 # A job: the future to complete, where to deliver it (an _Inbox, or None for a
 # concurrent future), and the call.  None on the queue tells one worker to exit.
 _Job = tuple[Any, "_Inbox | None", Callable[..., Any], tuple[Any, ...]]
+
+# A call queued while no worker is free starts another thread only if it is still
+# waiting after this long.  Cheap sync functions are then served by few threads, which
+# spares them the contention for the GIL that many threads cause; functions that block
+# get another thread within about a millisecond.
+BACKLOG_DELAY = 0.001
+# An armed check this late (its loop stopped or is blocked) no longer counts.
+_STALE_CHECK = 0.1
 
 # Pools still running at interpreter exit: their workers finish what they run (as the
 # stdlib pool's do) before the interpreter goes away.
@@ -102,13 +111,30 @@ class FunctionThreadPool(concurrent.futures.Executor):
 
     ``await pool.run(fn, *args)`` calls ``fn(*args)`` in a pool thread.  Callers copy
     context variables themselves (``contextvars.copy_context().run`` as ``fn``), as
-    with ``run_in_executor``.
+    with ``run_in_executor``.  Threads start on demand up to ``max_workers``: for
+    ``run``, when a call has waited ``backlog_delay`` seconds with no worker free (the
+    first thread at once); for ``submit``, at once, as the stdlib pool does.
     """
 
-    def __init__(self, max_workers: int, thread_name_prefix: str = "funcbind-function") -> None:
+    def __init__(
+        self,
+        max_workers: int,
+        thread_name_prefix: str = "funcbind-function",
+        *,
+        backlog_delay: float = BACKLOG_DELAY,
+    ) -> None:
         if max_workers < 1:
             raise ValueError(f"expected max_workers to be at least 1, got {max_workers}")
         self._max_workers = max_workers
+        self._backlog_delay = backlog_delay
+        # Calls queued and calls taken by a worker so far: whether the call a backlog
+        # check is about has started.  Workers count without the lock; a lost count only
+        # starts a thread early, within the bound.
+        self._queued = 0
+        self._taken = 0
+        # When the backlog check now armed is due (None: none armed).  One whose loop
+        # stopped before running it goes stale, and the next call arms another.
+        self._check_due: float | None = None
         self._prefix = thread_name_prefix
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
@@ -139,7 +165,7 @@ class FunctionThreadPool(concurrent.futures.Executor):
         last = self._last
         inbox = last[1] if last is not None and last[0]() is loop else self._inbox_for(loop)
         future: asyncio.Future[T] = loop.create_future()
-        self._put((future, inbox, fn, args))
+        self._put((future, inbox, fn, args), loop)
         return future
 
     def submit(
@@ -187,15 +213,46 @@ class FunctionThreadPool(concurrent.futures.Executor):
         self._last = (weakref.ref(loop), inbox)
         return inbox
 
-    def _put(self, job: _Job) -> None:
+    def _put(self, job: _Job, loop: asyncio.AbstractEventLoop | None = None) -> None:
         # One lock for the check, the job and the thread: no job may land behind the exit
         # markers of a shutdown, or in a pool that will never start a thread for it.
         with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot run new work: the function thread pool is shut down")
             self._jobs.put(job)
-            if not self._idle.acquire(blocking=False) and len(self._threads) < self._max_workers:
+            self._queued += 1
+            if self._idle.acquire(blocking=False) or len(self._threads) >= self._max_workers:
+                return  # a free worker takes it, or it waits for one
+            if loop is None or not self._threads:
                 self._start_thread()
+                return
+            now = time.monotonic()
+            due = self._check_due
+            if due is not None and now < due + _STALE_CHECK:
+                return  # a check is on its way; it looks at the newest call
+            self._check_due = now + self._backlog_delay
+            target = self._queued
+        loop.call_later(self._backlog_delay, self._check_backlog, loop, target)
+
+    def _check_backlog(self, loop: asyncio.AbstractEventLoop, target: int) -> None:
+        """On the loop: start a thread if call number ``target`` is still waiting.
+
+        Calls queued after ``target`` are covered by the next check, armed here while
+        any call waits.
+        """
+        with self._lock:
+            self._check_due = None
+            if self._shutdown or len(self._threads) >= self._max_workers:
+                return
+            if self._taken < target:
+                self._start_thread()  # it waited the whole delay: the threads do not keep up
+                if len(self._threads) >= self._max_workers:
+                    return
+            if self._queued <= self._taken:
+                return  # nothing waits
+            self._check_due = time.monotonic() + self._backlog_delay
+            target = self._queued
+        loop.call_later(self._backlog_delay, self._check_backlog, loop, target)
 
     def _start_thread(self) -> None:
         # Called with the lock held.
@@ -220,6 +277,7 @@ class FunctionThreadPool(concurrent.futures.Executor):
                 job = jobs.get()
             if job is None:
                 return
+            self._taken += 1
             _run_job(*job)
             job = None  # drop the call's arguments before waiting for the next job
 

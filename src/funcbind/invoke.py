@@ -465,7 +465,7 @@ async def _call_sync(
     """Run a sync function in the pool, the caller's context variables copied in."""
     pool = executor if executor is not None else default_executor()
     call = contextvars.copy_context().run
-    if type(pool) is FunctionThreadPool:
+    if isinstance(pool, FunctionThreadPool):
         return await pool.run(call, _call_in_thread, function, kwargs, invocation_id)
     # Any other Executor the caller chose.
     loop = asyncio.get_running_loop()

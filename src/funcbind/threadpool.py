@@ -9,9 +9,10 @@ machine the stdlib path costs several times the machinery of the invocation itse
 :class:`FunctionThreadPool` keeps one asyncio future per call and batches completions:
 a worker thread appends its result to the calling loop's inbox and wakes the loop only
 when the inbox was empty, so a loop busy with other requests drains many results in one
-callback.  Threads start on demand up to ``max_workers``, as the stdlib pool does.  It is
-also a :class:`concurrent.futures.Executor`, so code that expects one (``submit``,
-``map``, ``run_in_executor``) keeps working.
+callback.  Threads start on demand up to ``max_workers``, but only for calls that wait
+(``BACKLOG_DELAY``), so cheap functions are not spread over threads that fight for the
+GIL.  It is also a :class:`concurrent.futures.Executor`, so code that expects one
+(``submit``, ``map``, ``run_in_executor``) keeps working.
 """
 
 from __future__ import annotations

@@ -1,13 +1,9 @@
 """The command line: ``funcbind run APP_DIR`` serves an app, ``funcbind check APP_DIR``
 loads and validates one.
 
-uvicorn is imported here, inside :func:`serve`, and nowhere else: ``import funcbind``
-never pays for a server.
-
-Stopping: the first Ctrl-C (or SIGTERM) stops taking work and waits for the invocations
-in flight, saying how many; a second one abandons them and names each, and the process
-ends at once -- not waiting for sync functions still running in their threads -- with
-status 128 + the signal's number (130 for Ctrl-C) when it abandoned any.
+uvicorn is imported inside :func:`serve` (and :mod:`.shutdown`, which it calls), never
+at module level: ``import funcbind`` never pays for a server.  What Ctrl-C and SIGTERM
+do while serving is :mod:`.shutdown`'s.
 """
 
 from __future__ import annotations

@@ -133,16 +133,13 @@ async def guarded(
 # -- blobs ---------------------------------------------------------------------------
 
 
-class _BufferWriter(io.RawIOBase):
-    """A writable, seekable stream over a preallocated buffer: each chunk lands once."""
+class _ViewStream(io.RawIOBase):
+    """A seekable raw stream over a memoryview: the position and how it moves."""
 
-    def __init__(self, buffer: bytearray) -> None:
+    def __init__(self, view: memoryview) -> None:
         super().__init__()
-        self._view = memoryview(buffer)
+        self._view = view
         self._position = 0
-
-    def writable(self) -> bool:
-        return True
 
     def seekable(self) -> bool:
         return True
@@ -152,8 +149,18 @@ class _BufferWriter(io.RawIOBase):
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self._view)}
-        self._position = base[whence] + offset
+        self._position = max(0, base[whence] + offset)
         return self._position
+
+
+class _BufferWriter(_ViewStream):
+    """A writable, seekable stream over a preallocated buffer: each chunk lands once."""
+
+    def __init__(self, buffer: bytearray) -> None:
+        super().__init__(memoryview(buffer))
+
+    def writable(self) -> bool:
+        return True
 
     def write(self, data: Any) -> int:
         size = len(data)
@@ -219,27 +226,11 @@ async def upload_blob(blob_client: Any, container_client: Any, data: Any) -> Non
         await _upload(blob_client, data)
 
 
-class _ViewReader(io.RawIOBase):
+class _ViewReader(_ViewStream):
     """A readable, seekable stream over a slice of a buffer (a block being uploaded)."""
-
-    def __init__(self, view: memoryview) -> None:
-        super().__init__()
-        self._view = view
-        self._position = 0
 
     def readable(self) -> bool:
         return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self._view)}
-        self._position = max(0, base[whence] + offset)
-        return self._position
 
     def readinto(self, target: Any) -> int:
         chunk = self._view[self._position : self._position + len(target)]

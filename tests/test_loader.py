@@ -329,3 +329,53 @@ def test_packages_installed_inside_the_app_are_not_its_code(
     # The app's own module is still the app's.
     assert f"{first.package}.shared" in sys.modules
     del sys.modules[module_name]
+
+
+# -- read as the host reads them ----------------------------------------------------------------
+
+
+def test_function_json_with_comments_and_trailing_commas(
+    tmp_path: Path, registry: Registry
+) -> None:
+    folder = tmp_path / "Commented"
+    folder.mkdir()
+    (folder / "function.json").write_text(
+        '{\n  // the one binding\n  "bindings": [\n    {"name": "item", "type": "customTrigger",'
+        ' "direction": "in",}, /* trailing */\n  ],\n}'
+    )
+    (folder / "__init__.py").write_text("def main(item):\n    pass\n")
+    app = load_app(tmp_path, registry=registry)
+    assert app.ok, app.errors
+    assert set(app.functions) == {"Commented"}
+
+
+def _v2_script(folder: Path, name: str) -> None:
+    (folder / name).write_text(
+        "import azure.functions as func\n"
+        "app = func.FunctionApp()\n\n"
+        "@app.route(route='hi')\n"
+        "def hi(req: func.HttpRequest) -> str:\n"
+        "    return 'hi'\n"
+    )
+
+
+def test_the_script_file_setting_names_the_decorator_script(tmp_path: Path) -> None:
+    _v2_script(tmp_path, "main_app.py")
+    assert set(load_app(tmp_path, script_file="main_app.py").functions) == {"hi"}
+    assert load_app(tmp_path).functions == {}  # function_app.py is the default
+
+
+@pytest.mark.parametrize(
+    ("script_file", "message"),
+    [
+        ("missing.py", "names 'missing.py' as the decorator script, but the app folder"),
+        ("sub/app.py", "expected the file name of a .py file in the app folder"),
+        ("app.txt", "expected the file name of a .py file in the app folder"),
+    ],
+)
+def test_a_script_file_setting_that_names_no_script(
+    tmp_path: Path, registry: Registry, script_file: str, message: str
+) -> None:
+    app = load_app(tmp_path, registry=registry, script_file=script_file)
+    assert message in str(app.errors[script_file])
+    assert "PYTHON_SCRIPT_FILE_NAME" in str(app.errors[script_file])

@@ -38,11 +38,13 @@ from typing import Any
 
 from .errors import FuncbindError, FunctionLoadError
 from .function import FunctionPlan, compile_function, parse_bindings
+from .lenient_json import loads_lenient
 from .registry import Registry, default_registry
 
 __all__ = [
     "APP_SCRIPT",
     "FUNCTION_JSON",
+    "SCRIPT_FILE_SETTING",
     "LoadedApp",
     "app_package_name",
     "load_app",
@@ -51,6 +53,9 @@ __all__ = [
 
 FUNCTION_JSON = "function.json"
 APP_SCRIPT = "function_app.py"
+# The app setting that names the decorator script instead of function_app.py (the
+# worker's own name for it).
+SCRIPT_FILE_SETTING = "PYTHON_SCRIPT_FILE_NAME"
 DEFAULT_SCRIPT_FILE = "__init__.py"
 DEFAULT_ENTRY_POINT = "main"
 
@@ -98,8 +103,19 @@ def load_app(
             except FunctionLoadError as exc:
                 app.errors[folder.name] = exc
         script = directory / script_file
-        if script.is_file():
+        if Path(script_file).name != script_file or not script_file.endswith(".py"):
+            app.errors[script_file] = FunctionLoadError(
+                f"{SCRIPT_FILE_SETTING}: expected the file name of a .py file in the app "
+                f"folder (like {APP_SCRIPT}), got {script_file!r}"
+            )
+        elif script.is_file():
             _load_decorator_app(script, package, registry, app)
+        elif script_file != APP_SCRIPT:
+            app.errors[script_file] = FunctionLoadError(
+                f"{SCRIPT_FILE_SETTING} names {script_file!r} as the decorator script, but "
+                f"the app folder {directory} has no such file; give the name of a .py file "
+                f"in that folder, or remove the setting to use {APP_SCRIPT}"
+            )
     return app
 
 
@@ -171,7 +187,7 @@ def _read_function_json(path: Path, name: str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise FunctionLoadError(f"cannot read {FUNCTION_JSON}: {exc}").at(function=name) from exc
     try:
-        config = json.loads(text)
+        config = loads_lenient(text)  # the host accepts comments and trailing commas
     except json.JSONDecodeError as exc:
         raise FunctionLoadError(
             f"{FUNCTION_JSON} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"

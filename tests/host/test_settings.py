@@ -203,3 +203,129 @@ def test_bad_queue_settings_name_the_field(
     write(tmp_path, "host.json", {"version": "2.0", "extensions": {"queues": queues}})
     with pytest.raises(SettingsError, match=message):
         load_host_settings(tmp_path)
+
+
+# -- read as the host reads them ----------------------------------------------------------------
+
+
+def test_comments_and_trailing_commas_load_as_in_the_host(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "host.json",
+        """{
+          // the schema version the host requires
+          "version": "2.0",
+          "extensions": {"http": {"routePrefix": "v1",},}, /* trailing commas too */
+        }""",
+    )
+    write(
+        tmp_path,
+        "local.settings.json",
+        '{"Values": {"A": "x", /* why */ }, // done\n "Host": {"LocalHttpPort": 7072,},}',
+    )
+    assert load_host_settings(tmp_path).route_prefix == "v1"
+    local = load_local_settings(tmp_path)
+    assert (dict(local.values), local.local_http_port) == ({"A": "x"}, 7072)
+
+
+def test_a_syntax_error_still_names_the_files_own_line(tmp_path: Path) -> None:
+    write(tmp_path, "host.json", '{\n  // comment\n  "version": "2.0"\n  "functions": []\n}')
+    with pytest.raises(SettingsError, match=r"host\.json: .*line 4, column 3"):
+        load_host_settings(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "note"),
+    [
+        (
+            "host.json",
+            {"version": "2.0", "functionTimout": "00:01:00"},
+            "host.json: functionTimout is not a setting the host knows; did you mean "
+            "'functionTimeout'?",
+        ),
+        (
+            "host.json",
+            {"version": "2.0", "extensions": {"queue": {}}},
+            "host.json: extensions.queue is not a setting the host knows; did you mean 'queues'?",
+        ),
+        (
+            "host.json",
+            {"version": "2.0", "extensions": {"http": {"routeprefx": "x"}}},
+            "host.json: extensions.http.routeprefx is not a setting the host knows; did you "
+            "mean 'routePrefix'?",
+        ),
+        (
+            "host.json",
+            {"version": "2.0", "extensions": {"queues": {"maxDequeuCount": 2}}},
+            "did you mean 'maxDequeueCount'?",
+        ),
+        (
+            "host.json",
+            {"version": "2.0", "zebra": 1},
+            "host.json: zebra is not a setting the host knows; it is ignored",
+        ),
+        (
+            "local.settings.json",
+            {"Value": {"A": "1"}},
+            "local.settings.json: Value is not a setting the host knows; did you mean 'Values'?",
+        ),
+        (
+            "local.settings.json",
+            {"Host": {"LocalHttpPrt": 7072}},
+            "local.settings.json: Host.LocalHttpPrt is not a setting the host knows; did you "
+            "mean 'LocalHttpPort'?",
+        ),
+    ],
+)
+def test_unknown_and_misspelt_settings_are_reported_with_the_closest_name(
+    tmp_path: Path, file: str, content: Any, note: str
+) -> None:
+    write(tmp_path, file, content)
+    settings = (
+        load_host_settings(tmp_path) if file == "host.json" else load_local_settings(tmp_path)
+    )
+    assert len(settings.notes) == 1
+    assert note in settings.notes[0]
+
+
+def test_known_settings_in_any_case_and_unknown_extensions_are_not_reported(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path,
+        "host.json",
+        {
+            "version": "2.0",
+            "logging": {},
+            "FUNCTIONTIMEOUT": "00:01:00",
+            "extensions": {"serviceBus": {}, "myOwnExtension": {}, "Queues": {"batchSize": 4}},
+        },
+    )
+    write(tmp_path, "local.settings.json", {"IsEncrypted": False, "values": {}, "Host": {}})
+    assert load_host_settings(tmp_path).notes == ()
+    assert load_local_settings(tmp_path).notes == ()
+
+
+def test_cors_any_origin_with_credentials_is_refused_at_load(tmp_path: Path) -> None:
+    write(tmp_path, "local.settings.json", {"Host": {"CORS": "*", "CORSCredentials": True}})
+    with pytest.raises(SettingsError) as info:
+        load_local_settings(tmp_path)
+    message = str(info.value)
+    assert "local.settings.json" in message
+    assert 'allows any origin ("*") while Host.CORSCredentials is true' in message
+    assert "List the origins" in message
+
+
+def test_cors_listed_origins_with_credentials_are_accepted(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "local.settings.json",
+        {"Host": {"CORS": "http://a.example,*", "CORSCredentials": False}},
+    )
+    assert load_local_settings(tmp_path).cors == CorsSettings(("http://a.example", "*"), False)
+    write(
+        tmp_path,
+        "local.settings.json",
+        {"Host": {"CORS": "http://a.example", "CORSCredentials": True}},
+    )
+    assert load_local_settings(tmp_path).cors == CorsSettings(("http://a.example",), True)

@@ -142,10 +142,14 @@ def load_hosted_app(
     app.host_id = _host_id(root, env)
     if not host_settings.found:
         app.notes.append("no host.json: using the defaults (route prefix 'api')")
+    app.notes.extend(host_settings.notes)
+    app.notes.extend(local_settings.notes)
 
-    from ..loader import load_app  # imports user code: only after the settings are applied
+    from ..loader import APP_SCRIPT, SCRIPT_FILE_SETTING, load_app  # runs user code: last
 
-    loaded = load_app(root, registry=registry)
+    # The worker reads the v2 script's name from this app setting, as funcbind does.
+    script_file = env.get(SCRIPT_FILE_SETTING) or APP_SCRIPT
+    loaded = load_app(root, registry=registry, script_file=script_file)
     for name, error in loaded.errors.items():
         if host_settings.allows(name):
             app.errors[name] = _message(error)

@@ -7,6 +7,7 @@ import time); a variable already set in the environment wins, as with Core Tools
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Mapping, MutableMapping
@@ -17,6 +18,7 @@ from typing import Any
 
 from ..datetimes import parse_timespan
 from ..errors import DecodeError, FuncbindError
+from ..lenient_json import loads_lenient
 
 __all__ = [
     "BODY_SIZE_SETTING",
@@ -93,6 +95,7 @@ class HostSettings:
     blobs: BlobSettings = field(default_factory=BlobSettings)
     found: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    notes: tuple[str, ...] = ()
 
     def allows(self, function_name: str) -> bool:
         if self.functions is None:
@@ -143,6 +146,7 @@ class LocalSettings:
     keys: KeySettings = field(default_factory=KeySettings)
     connection_strings: Mapping[str, str] = field(default_factory=dict)
     found: bool = False
+    notes: tuple[str, ...] = ()
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -153,7 +157,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     except OSError as exc:
         raise SettingsError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     try:
-        data = json.loads(text)
+        data = loads_lenient(text)  # the host accepts comments and trailing commas
     except json.JSONDecodeError as exc:
         raise SettingsError(
             f"{path}: expected JSON, got a syntax error at line {exc.lineno}, "
@@ -182,6 +186,57 @@ def _get(data: Mapping[str, Any], name: str) -> Any:
         if key.casefold() == folded:
             return value
     return None
+
+
+# The names the host knows, for telling a misspelt setting from one funcbind merely ignores.
+# Extension sections are open-ended (every extension adds one), so under "extensions" only
+# a near miss of a known section is reported.
+_HOST_JSON_NAMES = (
+    "version", "aggregator", "concurrency", "customHandler", "extensionBundle", "extensions",
+    "functions", "functionTimeout", "healthMonitor", "logging", "managedDependency", "retry",
+    "singleton", "telemetryMode", "watchDirectories", "watchFiles",
+)  # fmt: skip
+_EXTENSION_SECTIONS = (
+    "blobs", "cosmosDB", "durableTask", "eventGrid", "eventHubs", "http", "kafka", "mcp",
+    "queues", "rabbitMQ", "sendGrid", "serviceBus", "sql", "tables",
+)  # fmt: skip
+_SECTION_NAMES = {
+    "http": ("routePrefix", "maxOutstandingRequests", "maxConcurrentRequests",
+             "dynamicThrottlesEnabled", "hsts", "customHeaders"),
+    "queues": ("maxPollingInterval", "visibilityTimeout", "batchSize", "maxDequeueCount",
+               "newBatchThreshold", "messageEncoding"),
+    "blobs": ("maxDegreeOfParallelism", "poisonBlobThreshold"),
+}  # fmt: skip
+_LOCAL_SETTINGS_NAMES = ("IsEncrypted", "Values", "Host", "ConnectionStrings", "Keys")
+_LOCAL_HOST_NAMES = ("LocalHttpPort", "CORS", "CORSCredentials")
+
+
+def unknown_names(
+    section: Mapping[str, Any],
+    known: tuple[str, ...],
+    where: str,
+    *,
+    near_misses_only: bool = False,
+) -> list[str]:
+    """One sentence per key of ``section`` that is not in ``known`` (case-insensitive).
+
+    A key close to a known name gets that name as the likely fix.  With
+    ``near_misses_only`` a key with no close known name is accepted silently.
+    """
+    folded = {name.casefold(): name for name in known}
+    notes = []
+    for key in section:
+        if key.casefold() in folded:
+            continue
+        close = difflib.get_close_matches(key.casefold(), folded, n=1, cutoff=0.75)
+        prefix = f"{where}.{key}" if where else key
+        if close:
+            notes.append(
+                f"{prefix} is not a setting the host knows; did you mean {folded[close[0]]!r}?"
+            )
+        elif not near_misses_only:
+            notes.append(f"{prefix} is not a setting the host knows; it is ignored")
+    return notes
 
 
 def _kind(value: object) -> str:
@@ -218,6 +273,10 @@ def load_host_settings(app_dir: Path) -> HostSettings:
         raise SettingsError(
             f'{path}: expected "functions" to be a list of function names, got {_kind(functions)}'
         )
+    notes = unknown_names(data, _HOST_JSON_NAMES, "")
+    notes += unknown_names(extensions, _EXTENSION_SECTIONS, "extensions", near_misses_only=True)
+    for name, known in _SECTION_NAMES.items():
+        notes += unknown_names(_section(extensions, name, path), known, f"extensions.{name}")
     return HostSettings(
         version=version,
         route_prefix=prefix.strip("/"),
@@ -227,6 +286,7 @@ def load_host_settings(app_dir: Path) -> HostSettings:
         blobs=_blob_settings(_section(extensions, "blobs", path), path),
         found=True,
         raw=data,
+        notes=tuple(f"{path.name}: {note}" for note in notes),
     )
 
 
@@ -366,6 +426,13 @@ def load_local_settings(app_dir: Path) -> LocalSettings:
             _section(data, "ConnectionStrings", path), "ConnectionStrings", path
         ),
         found=True,
+        notes=tuple(
+            f"{path.name}: {note}"
+            for note in [
+                *unknown_names(data, _LOCAL_SETTINGS_NAMES, ""),
+                *unknown_names(host, _LOCAL_HOST_NAMES, "Host"),
+            ]
+        ),
     )
 
 
@@ -399,6 +466,16 @@ def _cors(host: Mapping[str, Any], path: Path) -> CorsSettings | None:
             f"{path}: expected Host.CORSCredentials to be true or false, got {_kind(credentials)}"
         )
     parsed = tuple(o.strip() for o in origins.split(",") if o.strip())
+    if credentials and "*" in parsed:
+        # The CORS protocol forbids it, and the host's ASP.NET Core CORS policy refuses it
+        # at start; reflecting any origin with credentials would let every site act as
+        # the signed-in user.
+        raise SettingsError(
+            f'{path}: Host.CORS allows any origin ("*") while Host.CORSCredentials is '
+            "true; browsers refuse credentials for a wildcard origin and the host refuses "
+            'this at start. List the origins that may send credentials instead of "*", '
+            "or set CORSCredentials to false"
+        )
     return CorsSettings(parsed, bool(credentials)) if parsed else None
 
 

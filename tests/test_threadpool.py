@@ -346,7 +346,9 @@ async def test_a_call_stuck_behind_a_blocked_thread_gets_another() -> None:
 
     try:
         assert await asyncio.gather(pool.run(first), pool.run(second)) == ["first", "second"]
-        assert len(pool.threads) == 2
+        # Two at least; a third may start when the second thread is slow to take its call
+        # (a loaded machine), which the policy allows: a call waited the whole delay.
+        assert len(pool.threads) >= 2
     finally:
         pool.shutdown()
 
@@ -378,4 +380,89 @@ def test_a_check_whose_loop_stopped_does_not_stall_the_pool() -> None:
         assert release.is_set()
     finally:
         release.set()
+        pool.shutdown()
+
+
+class _RacingQueue:
+    """The pool's job queue, with a call queued at the moment the first worker finds
+    nothing to do -- when a look at the queue comes back empty, or when it starts to
+    wait, whichever comes first: the race the idle count must survive.  The call comes
+    from an event loop (``run``), as a host's do, so it arms a backlog check rather than
+    starting a thread at once."""
+
+    def __init__(self, pool: FunctionThreadPool) -> None:
+        import queue
+
+        self._inner: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._pool = pool
+        self.raced: threading.Thread | None = None
+        self.queued = threading.Event()
+        self.done = threading.Event()
+
+    def _race(self) -> None:
+        if self.raced is not None:
+            return
+
+        async def call() -> None:
+            future = self._pool.run(self.done.set)
+            self.queued.set()
+            await future
+
+        self.raced = threading.Thread(target=asyncio.run, args=(call(),))
+        self.raced.start()
+        self.queued.wait(0.05)  # it may wait for the pool's lock, which this worker holds
+
+    def put(self, item: Any) -> None:
+        self._inner.put(item)
+
+    def get(self) -> Any:
+        self._race()
+        return self._inner.get()
+
+    def get_nowait(self) -> Any:
+        try:
+            return self._inner.get_nowait()
+        except Exception:
+            self._race()
+            raise
+
+
+def test_the_idle_count_survives_a_call_arriving_as_a_worker_goes_idle() -> None:
+    """A stale "a worker is free" count would leave a job queued behind a busy worker
+    while the pool may still start threads: here the second of two jobs that wait for
+    each other would never start, and the barrier would break."""
+    pool = FunctionThreadPool(8)
+    racing = _RacingQueue(pool)
+    pool._jobs = racing  # type: ignore[assignment]
+    try:
+        pool.submit(lambda: None).result(WAIT)
+        assert racing.done.wait(WAIT)
+        assert racing.raced is not None
+        racing.raced.join(WAIT)
+        barrier = threading.Barrier(2, timeout=WAIT)
+        waiting = [pool.submit(barrier.wait) for _ in range(2)]
+        assert sorted(f.result(WAIT) for f in waiting) == [0, 1]
+    finally:
+        pool.shutdown()
+
+
+def test_after_a_storm_every_idle_worker_is_counted_once() -> None:
+    pool = FunctionThreadPool(6)
+    try:
+
+        def storm() -> None:
+            for future in [pool.submit(int, "1") for _ in range(2000)]:
+                future.result(WAIT)
+
+        storms = [threading.Thread(target=storm) for _ in range(3)]
+        for thread in storms:
+            thread.start()
+        for thread in storms:
+            thread.join(WAIT)
+        # As many jobs as threads, each waiting for all the others: every thread must
+        # take one, which only happens if no job was promised to a worker that is busy.
+        barrier = threading.Barrier(len(pool.threads), timeout=WAIT)
+        waiting = [pool.submit(barrier.wait) for _ in range(len(pool.threads))]
+        assert sorted(f.result(WAIT) for f in waiting) == list(range(len(pool.threads)))
+    finally:
         pool.shutdown()

@@ -21,6 +21,7 @@ import asyncio
 import atexit
 import collections
 import concurrent.futures
+import enum
 import queue
 import threading
 import time
@@ -43,6 +44,12 @@ _Job = tuple[Any, "_Inbox | None", Callable[..., Any], tuple[Any, ...]]
 BACKLOG_DELAY = 0.001
 # An armed check this late (its loop stopped or is blocked) no longer counts.
 _STALE_CHECK = 0.1
+
+
+class _Claim(enum.Enum):
+    """What a worker that found no job to claim gets: it waits on the queue."""
+
+    WAIT = enum.auto()
 
 # Pools still running at interpreter exit: their workers finish what they run (as the
 # stdlib pool's do) before the interpreter goes away.
@@ -139,8 +146,14 @@ class FunctionThreadPool(concurrent.futures.Executor):
         self._prefix = thread_name_prefix
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
-        # Released by each worker that waits for a job: how submit knows whether one is free.
-        self._idle = threading.Semaphore(0)
+        # Under the lock: workers blocked in (or on their way into) ``jobs.get()``, and
+        # jobs in the queue that no worker has claimed yet.  A new job has a free worker
+        # exactly when waiting >= pending.  Both are counted under the lock, by the
+        # workers too, because a count kept outside it drifts under the race between a
+        # worker going idle and a job arriving, and a drifted count means a job that
+        # waits while the pool could have started a thread for it.
+        self._waiting = 0
+        self._pending = 0
         self._lock = threading.Lock()
         self._shutdown = False
         self._inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = (
@@ -222,7 +235,8 @@ class FunctionThreadPool(concurrent.futures.Executor):
                 raise RuntimeError("cannot run new work: the function thread pool is shut down")
             self._jobs.put(job)
             self._queued += 1
-            if self._idle.acquire(blocking=False) or len(self._threads) >= self._max_workers:
+            self._pending += 1
+            if self._waiting >= self._pending or len(self._threads) >= self._max_workers:
                 return  # a free worker takes it, or it waits for one
             if loop is None or not self._threads:
                 self._start_thread()
@@ -269,18 +283,35 @@ class FunctionThreadPool(concurrent.futures.Executor):
 
     def _work(self) -> None:
         jobs = self._jobs
-        idle = self._idle
+        lock = self._lock
         while True:
-            try:
-                job = jobs.get_nowait()
-            except queue.Empty:
-                idle.release()  # about to wait: the next submit need not start a thread
+            with lock:
+                job = self._claim()
+            if job is _Claim.WAIT:
                 job = jobs.get()
+                with lock:
+                    self._waiting -= 1
+                    if job is not None:
+                        self._pending -= 1
             if job is None:
                 return
             self._taken += 1
             _run_job(*job)
             job = None  # drop the call's arguments before waiting for the next job
+
+    def _claim(self) -> _Job | _Claim | None:
+        """With the lock held: a queued job, or ``WAIT`` (counted as waiting) if none."""
+        if self._pending:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                pass  # a woken worker holds it and has not counted it yet: wait too
+            else:
+                if job is not None:
+                    self._pending -= 1
+                return job
+        self._waiting += 1
+        return _Claim.WAIT
 
     def _take_queued(self) -> list[_Job]:
         taken: list[_Job] = []

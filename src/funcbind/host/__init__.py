@@ -1,6 +1,6 @@
 """The local host: ``funcbind run`` serves a function app without the Functions host.
 
-Modules, each importing only those listed after it: ``cli``
+Modules, each importing only those listed after it (docs/architecture.md): ``cli``
 (the command line), ``shutdown`` (Ctrl-C, SIGTERM), ``asgi`` (the function routes; it
 mounts ``admin``, the admin app), ``app`` (loading an app for serving), ``listeners``
 (supervising trigger listeners), ``triggers`` (one module per trigger kind, the table

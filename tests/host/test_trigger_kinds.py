@@ -3,9 +3,11 @@ the listeners and the admin app use it -- compile, describe, listen, admin calls
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
+import re
 from collections.abc import Awaitable, Mapping
 from pathlib import Path
 from typing import Any
@@ -165,3 +167,19 @@ async def test_the_listeners_and_the_admin_app_go_through_the_kind(
     # The kind upper-cased the input: "FAIL" is not the word that fails.
     assert isinstance(outcome, Succeeded)
     assert outcome.invocation_id == accepted.json()["invocationId"]
+
+
+@pytest.mark.parametrize("module", ["app", "asgi", "admin", "listeners", "console", "runner"])
+def test_no_module_above_the_kinds_names_a_trigger_type(module: str) -> None:
+    """Dispatch on trigger types happens in the kinds table only (HTTP aside: its name is
+    model.HTTP_TRIGGER)."""
+    path = Path(kinds.__file__).parents[1] / f"{module}.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    named = sorted(
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"[a-zA-Z]+Trigger", node.value)
+    )
+    assert not named, f"host/{module}.py names trigger types {named}; ask triggers.kinds"

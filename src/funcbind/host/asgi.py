@@ -6,6 +6,10 @@ arrived in one piece), one invocation and one response.  Every failure answers a
 short JSON body ``{"error": ...}`` and a console line; the server keeps serving.
 The ASGI lifespan starts the trigger listeners (queue, blob, timer) and stops them,
 letting invocations in flight finish, before the server exits.
+
+The request pieces (path, headers, query, keys, body limits, responses) live in
+:mod:`funcbind.host.http`, shared with the admin app (:mod:`funcbind.host.admin`), which
+this app mounts at ``/admin/``.
 """
 
 from __future__ import annotations

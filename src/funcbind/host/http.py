@@ -218,11 +218,11 @@ def request_url(scope: Scope, headers: Mapping[str, Datum]) -> str:
 
 async def read_body(scope: Scope, receive: Receive, respond: Responder, limit: int) -> bytes | None:
     """The request body; None after answering 413 when it is over ``limit`` bytes."""
-    declared = content_length(scope)
+    declared = _content_length(scope)
     if declared is not None and declared > limit:
         # A client waiting for "100 Continue" has sent nothing: answer at once.
         waiting = header(scope, b"expect") == "100-continue"
-        complete = not waiting and declared <= limit + DRAIN_LIMIT and await drain(receive)
+        complete = not waiting and declared <= limit + DRAIN_LIMIT and await _drain(receive)
         await respond.too_large(limit, complete)
         return None
     message = await receive()
@@ -243,12 +243,12 @@ async def read_body(scope: Scope, receive: Receive, respond: Responder, limit: i
         chunks.append(chunk)
         more = message.get("more_body", False)
     if size > limit:
-        await respond.too_large(limit, not more or await drain(receive))
+        await respond.too_large(limit, not more or await _drain(receive))
         return None
     return b"".join(chunks)
 
 
-async def drain(receive: Receive, budget: int = DRAIN_LIMIT) -> bool:
+async def _drain(receive: Receive, budget: int = DRAIN_LIMIT) -> bool:
     """Read and drop the rest of a body, up to ``budget`` bytes; True if it all arrived."""
     while budget >= 0:
         message = await receive()
@@ -261,13 +261,14 @@ async def drain(receive: Receive, budget: int = DRAIN_LIMIT) -> bool:
 
 
 def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (``name`` lower-case), or None."""
     for raw_name, raw_value in scope["headers"]:
         if raw_name == name:
             return raw_value.decode("latin-1")  # type: ignore[no-any-return]
     return None
 
 
-def content_length(scope: Scope) -> int | None:
+def _content_length(scope: Scope) -> int | None:
     text = header(scope, b"content-length")
     if text is None:
         return None
@@ -294,11 +295,10 @@ def response_parts(datum: Any) -> tuple[int, Headers, bytes]:
     if not status_text.isdigit() or not 100 <= int(status_text) <= 999:
         raise ValueError(f"expected an HTTP status code, got {status_text!r}")
     headers: Headers = []
-    for name, header in (value.get("headers") or {}).items():
-        lower = name.lower()
-        if lower in _FRAMING:
+    for name, field in (value.get("headers") or {}).items():
+        if name.lower() in _FRAMING:
             continue
-        headers.append((_header_bytes(name, "name"), _header_bytes(str(header.value), name)))
+        headers.append((_header_bytes(name, "name"), _header_bytes(str(field.value), name)))
     for cookie in value.get("cookies") or ():
         for text in _cookies(cookie):
             headers.append((b"set-cookie", _header_bytes(text, "Set-Cookie")))

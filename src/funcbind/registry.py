@@ -53,6 +53,10 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "funcbind.bindings.blob",
     "funcbind.bindings.queue",
     "funcbind.bindings.timer",
+    # the JSON row families
+    "funcbind.bindings.cosmosdb",
+    "funcbind.bindings.sql",
+    "funcbind.bindings.mysql",
 )
 
 

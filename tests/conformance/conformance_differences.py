@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import conformance_data_differences
 from conformance_compare import (
     Difference,
     Mismatch,
@@ -663,5 +664,8 @@ DIFFERENCES: tuple[Difference, ...] = (
         _generic_more_values,
     ),
 )
+
+# The JSON row families' rules (Cosmos DB, SQL, MySQL), kept in a module of their own.
+DIFFERENCES = (*DIFFERENCES, *conformance_data_differences.DIFFERENCES)
 
 BY_ID = {difference.id: difference for difference in DIFFERENCES}

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import conformance_data
 from conformance_support import Case
 from hypothesis import strategies as st
 
@@ -416,10 +417,18 @@ def _decode_case(binding: str) -> st.SearchStrategy[Case]:
         )
     if binding == "generic":
         return GENERIC_DATA.map(lambda data: Case(binding, "generated", data))
+    if binding in conformance_data.DECODE_BINDINGS:  # Cosmos DB, SQL, MySQL rows
+        return conformance_data.row_payloads(binding).map(
+            lambda data: Case(binding, "generated", data)
+        )
     raise ValueError(binding)
 
 
 def _encode_case(binding: str) -> st.SearchStrategy[Case]:
+    if binding in conformance_data.ENCODE_BINDINGS:  # Cosmos DB, SQL, MySQL rows
+        return conformance_data.row_values(binding, SIMPLE_VALUES).map(
+            lambda spec: Case(binding, "generated", spec, direction="out")
+        )
     values = {
         "http": http_values(),
         "queue": queue_values(),

@@ -31,6 +31,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import azure.functions as func
+import conformance_data
 from azure.functions import meta
 
 import funcbind
@@ -234,6 +235,8 @@ def value_from_spec(spec: Any) -> Any:
         return func.QueueMessage(id=content.get("id"), body=content.get("body"))
     if kind == "HttpResponse":
         return http_response(**content)
+    if kind in conformance_data.VALUE_KINDS:  # rows and row lists
+        return conformance_data.VALUE_KINDS[kind](content, value_from_spec)
     raise ValueError(f"unknown value kind {kind!r}")
 
 
@@ -449,6 +452,15 @@ MODEL_CLASSES: dict[str, type] = {
     "queueTrigger": func.queue.QueueMessage,
     "timerTrigger": func.timer.TimerRequest,
 }
+
+# The JSON row families (Cosmos DB, SQL, MySQL): tables of their own, appended here.
+TRIGGERS = TRIGGERS | conformance_data.TRIGGERS
+DECODE_BINDINGS = (*DECODE_BINDINGS, *conformance_data.DECODE_BINDINGS)
+ENCODE_BINDINGS = (*ENCODE_BINDINGS, *conformance_data.ENCODE_BINDINGS)
+FRESH_PROBES = FRESH_PROBES | conformance_data.FRESH_PROBES
+PLANS.update(conformance_data.PLANS)
+MODEL_CLASSES.update(conformance_data.MODEL_CLASSES)
+
 # Public members of the stock classes that are probed under another spelling.
 PROBED_AS: dict[str, str] = {"readinto1": "readinto1(bytearray(7))"}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import conformance_data
 import conformance_strategies
 import generic_oracle
 import pytest
@@ -154,6 +155,11 @@ def test_encode_of_none_is_a_datum_the_workers_accept(binding: str) -> None:
 @pytest.mark.parametrize("make", [bytearray, memoryview])
 def test_encoded_buffers_are_bytes_for_the_workers(binding: str, make: Any) -> None:
     """TypedData(bytes=...) takes only bytes (upb refuses a bytearray or memoryview)."""
+    if binding in conformance_data.ENCODE_BINDINGS:
+        # A JSON row output (Cosmos DB, SQL, MySQL) refuses buffers, as the stock does.
+        with pytest.raises(NotImplementedError):
+            funcbind_binding(binding).encode(make(b"buffer"), expected_type=None)
+        return
     encoded = funcbind_binding(binding).encode(make(b"buffer"), expected_type=None)
     payload = encoded.value["body"] if encoded.type == "http" else encoded
     assert (payload.type, type(payload.value), payload.value) == ("bytes", bytes, b"buffer")

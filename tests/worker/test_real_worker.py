@@ -186,6 +186,29 @@ def test_the_decoded_values_reach_the_responses(funcbind_run: worker_driver.Run)
     assert json.loads(queued) == ["first", "second é", "third"]
 
 
+def test_the_row_families_reach_the_responses(funcbind_run: worker_driver.Run) -> None:
+    """Cosmos DB, SQL and MySQL: the decoded rows and the encoded outputs went through."""
+    invocations = funcbind_run.invocations
+    audit = json.loads(invocations["cosmos-trigger-batch"].output_data[0].data.json)
+    assert [document["id"] for document in audit] == ["audit-order-1042", "audit-order-1043"]
+    assert audit[0]["report"]["is_stock_list"] is True
+    assert audit[0]["report"]["rows"][0][0] == "Document"
+    with_null = json.loads(invocations["cosmos-trigger-string-null"].output_data[0].data.json)
+    assert with_null[0]["report"]["rows"][1] is None
+    report = _http_json(invocations["sql-input-rows"])
+    assert [row for _, row in report["rows"]][1] == {
+        "ProductId": 7,
+        "Name": "Gadget é",
+        "Cost": 100,
+    }
+    seen = json.loads(invocations["sql-input-rows"].output_data[0].data.json)
+    assert seen == [{"ProductId": 1}, {"ProductId": 7}]
+    summary = json.loads(invocations["mysql-trigger-changes"].return_value.json)
+    assert summary[0]["operations"] == [0, 1, 2]
+    changes = invocations["sql-trigger-changes"].output_data[0].data
+    assert json.loads(changes.string)[2]["Operation"] == 2
+
+
 def test_the_improvements_are_documented() -> None:
     doc = (HERE.parents[1] / "docs" / "compatibility.md").read_text(encoding="utf-8")
     for improvement in IMPROVEMENTS:

@@ -53,6 +53,11 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "funcbind.bindings.blob",
     "funcbind.bindings.queue",
     "funcbind.bindings.timer",
+    # Durable Functions, warmup, MCP and connector triggers (issue 16).
+    "funcbind.bindings.durable",
+    "funcbind.bindings.warmup",
+    "funcbind.bindings.mcp",
+    "funcbind.bindings.connectors",
 )
 
 

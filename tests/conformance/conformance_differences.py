@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import conformance_durable_cases
 from conformance_compare import (
     Difference,
     Mismatch,
@@ -663,5 +664,8 @@ DIFFERENCES: tuple[Difference, ...] = (
         _generic_more_values,
     ),
 )
+
+# Durable Functions, warmup, MCP and connector triggers.
+DIFFERENCES += conformance_durable_cases.DIFFERENCES
 
 BY_ID = {difference.id: difference for difference in DIFFERENCES}

@@ -31,6 +31,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import azure.functions as func
+import conformance_durable
 from azure.functions import meta
 
 import funcbind
@@ -39,6 +40,11 @@ from funcbind.datum import COLLECTION_FIELDS
 TRIGGERS = frozenset({"httpTrigger", "blobTrigger", "queueTrigger", "timerTrigger"})
 DECODE_BINDINGS = ("httpTrigger", "blob", "blobTrigger", "queueTrigger", "timerTrigger", "generic")
 ENCODE_BINDINGS = ("http", "blob", "queue", "generic")
+
+# Durable Functions, warmup, MCP and connector triggers (conformance_durable.py).
+TRIGGERS |= conformance_durable.DURABLE_TRIGGERS
+DECODE_BINDINGS += conformance_durable.DECODE_BINDINGS
+ENCODE_BINDINGS += conformance_durable.ENCODE_BINDINGS
 
 
 # -- outcomes -------------------------------------------------------------------------
@@ -234,6 +240,8 @@ def value_from_spec(spec: Any) -> Any:
         return func.QueueMessage(id=content.get("id"), body=content.get("body"))
     if kind == "HttpResponse":
         return http_response(**content)
+    if kind in conformance_durable.VALUE_KINDS:
+        return conformance_durable.VALUE_KINDS[kind](content)
     raise ValueError(f"unknown value kind {kind!r}")
 
 
@@ -449,6 +457,8 @@ MODEL_CLASSES: dict[str, type] = {
     "queueTrigger": func.queue.QueueMessage,
     "timerTrigger": func.timer.TimerRequest,
 }
+PLANS.update(conformance_durable.PLANS)
+MODEL_CLASSES.update(conformance_durable.MODEL_CLASSES)
 # Public members of the stock classes that are probed under another spelling.
 PROBED_AS: dict[str, str] = {"readinto1": "readinto1(bytearray(7))"}
 

@@ -400,6 +400,8 @@ def encode_client_value(value: Any) -> Datum:
         return Datum(None, None)
     for cls, kind in _CLIENT_KINDS:
         if isinstance(value, cls):
+            if kind in ("dict", "list"):
+                _check_json(value)  # the worker writes them as JSON text, later
             return Datum(value, kind)
     raise UnsupportedValueError(
         f"binding {CLIENT!r}: expected str, bytes, bytearray, dict, list, bool, int, float "
@@ -414,3 +416,14 @@ _CLIENT_KINDS: tuple[tuple[type, str], ...] = (
     (int, "int"),
     (float, "double"),
 )
+
+
+def _check_json(value: Any) -> None:
+    """Refuse, naming the binding, a dict or list the worker could not write as JSON."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise UnsupportedValueError(
+            f"binding {CLIENT!r}: expected a JSON-serialisable {type(value).__name__}, got "
+            f"{describe_value(value)} ({exc})"
+        ) from None

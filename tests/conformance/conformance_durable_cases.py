@@ -54,7 +54,7 @@ _EVENTS = st.fixed_dictionaries(
 @st.composite
 def orchestration_states(draw: st.DrawFn) -> str:
     state = {
-        "history": draw(st.lists(_EVENTS, max_size=4)),
+        "history": draw(st.lists(_EVENTS, max_size=3)),
         "input": draw(st.none() | JSON_VALUES.map(json.dumps)),
         "instanceId": draw(TOKEN),
         "isReplaying": draw(st.booleans()),
@@ -175,13 +175,14 @@ CUSTOM_VALUES = st.one_of(
     st.lists(_POINTS | SIMPLE_VALUES, max_size=3).map(lambda items: {"list": items}),
     st.just({"NotSerialisable": None}),
 )
-STATE_VALUES = st.one_of(
-    orchestration_states().map(lambda t: {"str": t}),
-    entity_batches().map(lambda t: {"str": t}),
-    st.just({"none": None}),
-    SIMPLE_VALUES,
-    CUSTOM_VALUES,
-)
+
+
+def _state_values(states: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        states.map(lambda t: {"str": t}), st.just({"none": None}), SIMPLE_VALUES, CUSTOM_VALUES
+    )
+
+
 TEXT_RESULT_VALUES = st.one_of(
     SIMPLE_VALUES, st.lists(SIMPLE_VALUES, max_size=3).map(lambda items: {"list": items})
 )
@@ -201,8 +202,8 @@ DECODE_DATA: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "connectorTrigger": GENERIC_DATA,
 }
 ENCODE_VALUES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
-    "orchestrationTrigger": STATE_VALUES,
-    "entityTrigger": STATE_VALUES,
+    "orchestrationTrigger": _state_values(orchestration_states()),
+    "entityTrigger": _state_values(entity_batches()),
     "activityTrigger": st.one_of(
         SIMPLE_VALUES, CUSTOM_VALUES, JSON_VALUES.map(lambda v: {"str": json.dumps(v)})
     ),

@@ -245,3 +245,15 @@ def test_client_outputs_the_worker_could_not_write_fail_here() -> None:
     assert binding.encode({"a": 1}).type == "dict"
     with pytest.raises(UnsupportedValueError, match="JSON-serialisable dict"):
         binding.encode({"a": b"bytes"})
+
+
+def test_strict_typing_reads_a_replaced_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast read goes through the dict behind os.environ; an os.environ replaced by
+    a plain mapping is still read."""
+    assert durable.strict_typing() is False
+    monkeypatch.setenv(durable.STRICT_SETTING, "yes")
+    assert durable.strict_typing() is True
+    monkeypatch.setattr(durable.os, "environ", {durable.STRICT_SETTING: "0"})
+    assert durable.strict_typing() is False
+    monkeypatch.setattr(durable.os, "environ", {durable.STRICT_SETTING: "True"})
+    assert durable.strict_typing() is True

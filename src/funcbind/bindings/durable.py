@@ -77,8 +77,29 @@ def register(registry: Registry) -> None:
 
 
 def strict_typing() -> bool:
-    """Whether ``AZURE_FUNCTIONS_DURABLE_STRICT_TYPING`` asks for strict typing now."""
-    return os.environ.get(STRICT_SETTING, "").strip().lower() in _TRUTHY
+    """Whether ``AZURE_FUNCTIONS_DURABLE_STRICT_TYPING`` asks for strict typing now.
+
+    Read on every call, as azure.functions reads it, from the dict behind
+    ``os.environ``: ``os.environ.get`` of an unset name raises and catches a KeyError
+    inside, which costs more than parsing a small activity input.  Should ``os.environ``
+    be replaced or lack that dict, the plain lookup is used.
+    """
+    environ = os.environ
+    if environ is _ENVIRON and _ENVIRON_DATA is not None:
+        raw = _ENVIRON_DATA.get(_STRICT_KEY)
+        if raw is None:
+            return False
+        text = environ.decodevalue(raw)
+    else:
+        text = environ.get(STRICT_SETTING, "")
+    return text.strip().lower() in _TRUTHY
+
+
+_ENVIRON = os.environ
+_ENVIRON_DATA: dict[Any, Any] | None = getattr(_ENVIRON, "_data", None)
+if not isinstance(_ENVIRON_DATA, dict):  # not CPython's os._Environ
+    _ENVIRON_DATA = None
+_STRICT_KEY = _ENVIRON.encodekey(STRICT_SETTING) if _ENVIRON_DATA is not None else None
 
 
 def _envelope(value: Any) -> dict[str, Any]:

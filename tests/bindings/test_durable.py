@@ -257,3 +257,33 @@ def test_strict_typing_reads_a_replaced_environment(monkeypatch: pytest.MonkeyPa
     assert durable.strict_typing() is False
     monkeypatch.setattr(durable.os, "environ", {durable.STRICT_SETTING: "True"})
     assert durable.strict_typing() is True
+
+
+# -- funcbind's own pipeline: the return value goes back on the trigger --------------------------
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_an_activity_returns_on_its_trigger_without_a_return_binding() -> None:
+    from funcbind.function import compile_function, parse_bindings
+    from funcbind.invoke import invoke
+
+    def pay(payment: dict) -> Money:  # type: ignore[type-arg]
+        return Money(payment["amount"], "EUR")
+
+    plan = compile_function(
+        pay,
+        parse_bindings(
+            [{"name": "payment", "type": "activityTrigger", "direction": "in"}], function="pay"
+        ),
+        name="pay",
+        registry=funcbind.default_registry(),
+        directory="/apps/durable/pay",
+    )
+    result = await invoke(plan, {"payment": funcbind.Datum('{"amount": 5}', "json")})
+    assert result.ok, result.error
+    assert result.return_value == funcbind.Datum(stock_codec.df_dumps(Money(5, "EUR")), "json")

@@ -75,6 +75,8 @@ WORKER_PACKAGES = [
     "azure-functions-runtime==1.3.0",
     "azure-functions-runtime-v1==1.2.0",
     "protobuf~=5.29.0",
+    # Durable Functions apps in tests/worker/app_durable import it.
+    "azure-functions-durable",
 ]
 
 

@@ -57,6 +57,11 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "funcbind.bindings.cosmosdb",
     "funcbind.bindings.sql",
     "funcbind.bindings.mysql",
+    # Durable Functions, warmup, MCP and connector triggers (issue 16).
+    "funcbind.bindings.durable",
+    "funcbind.bindings.warmup",
+    "funcbind.bindings.mcp",
+    "funcbind.bindings.connectors",
 )
 
 

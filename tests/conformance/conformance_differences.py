@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 import conformance_data_differences
+import conformance_durable_cases
 from conformance_compare import (
     Difference,
     Mismatch,
@@ -669,5 +670,7 @@ DIFFERENCES: tuple[Difference, ...] = (
 
 # The JSON row families' rules (Cosmos DB, SQL, MySQL), kept in a module of their own.
 DIFFERENCES = (*DIFFERENCES, *conformance_data_differences.DIFFERENCES)
+# Durable Functions, warmup, MCP and connector triggers.
+DIFFERENCES += conformance_durable_cases.DIFFERENCES
 
 BY_ID = {difference.id: difference for difference in DIFFERENCES}

@@ -32,6 +32,7 @@ from typing import Any
 
 import azure.functions as func
 import conformance_data
+import conformance_durable
 from azure.functions import meta
 
 import funcbind
@@ -40,6 +41,11 @@ from funcbind.datum import COLLECTION_FIELDS
 TRIGGERS = frozenset({"httpTrigger", "blobTrigger", "queueTrigger", "timerTrigger"})
 DECODE_BINDINGS = ("httpTrigger", "blob", "blobTrigger", "queueTrigger", "timerTrigger", "generic")
 ENCODE_BINDINGS = ("http", "blob", "queue", "generic")
+
+# Durable Functions, warmup, MCP and connector triggers (conformance_durable.py).
+TRIGGERS |= conformance_durable.DURABLE_TRIGGERS
+DECODE_BINDINGS += conformance_durable.DECODE_BINDINGS
+ENCODE_BINDINGS += conformance_durable.ENCODE_BINDINGS
 
 
 # -- outcomes -------------------------------------------------------------------------
@@ -237,6 +243,8 @@ def value_from_spec(spec: Any) -> Any:
         return http_response(**content)
     if kind in conformance_data.VALUE_KINDS:  # rows and row lists
         return conformance_data.VALUE_KINDS[kind](content, value_from_spec)
+    if kind in conformance_durable.VALUE_KINDS:
+        return conformance_durable.VALUE_KINDS[kind](content)
     raise ValueError(f"unknown value kind {kind!r}")
 
 
@@ -461,6 +469,8 @@ FRESH_PROBES = FRESH_PROBES | conformance_data.FRESH_PROBES
 PLANS.update(conformance_data.PLANS)
 MODEL_CLASSES.update(conformance_data.MODEL_CLASSES)
 
+PLANS.update(conformance_durable.PLANS)
+MODEL_CLASSES.update(conformance_durable.MODEL_CLASSES)
 # Public members of the stock classes that are probed under another spelling.
 PROBED_AS: dict[str, str] = {"readinto1": "readinto1(bytearray(7))"}
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import typing
@@ -37,6 +38,7 @@ _OWN_IDS = {
     "http-response-left-unchanged",
     "queue-no-metadata",
     "generic-no-implicit-output",
+    "durable-codec-no-notices",
 }
 
 
@@ -242,3 +244,28 @@ def test_an_accepted_input_annotation_is_delivered_without_pytype(
         return
     datum = SAMPLE_DATUMS[binding]
     assert isinstance(ours.decode(datum(), trigger_metadata={}), annotation)
+
+
+def test_durable_codec_no_notices(recwarn: pytest.WarningsRecorder) -> None:
+    """azure.functions' Durable codec warns once per process on its first untyped parse
+    and its first rebuilt object; funcbind's conventions never warn."""
+    import conformance_durable  # noqa: F401 - the envelope's class lives there
+    from azure.functions import _durable_functions as stock_codec
+
+    envelope = json.dumps(
+        {
+            "__class__": "DurablePoint",
+            "__module__": "conformance_durable",
+            "__data__": {"x": 1, "y": 2},
+        }
+    )
+    datum = meta.Datum(value=envelope, type="json")
+    ours = funcbind_binding("activityTrigger").decode(datum, trigger_metadata={})
+    assert not recwarn.list
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stock_codec, "_no_expected_type_notice_emitted", False)
+        patch.setattr(stock_codec, "_loose_codec_notice_emitted", False)
+        with pytest.warns(DeprecationWarning) as notices:
+            stock = stock_binding("activityTrigger").decode(datum, trigger_metadata={})
+    assert len(notices) == 2
+    assert stock == ours

@@ -56,8 +56,8 @@ class Run:
         return {fm.name: fm.function_id for fm in self.metadata.function_metadata_results}
 
 
-def load_invocations(protos: Any) -> list[tuple[str, Any]]:
-    """(function name, InvocationRequest) pairs from invocations.json.
+def load_invocations(protos: Any, path: Path = INVOCATIONS_FILE) -> list[tuple[str, Any]]:
+    """(function name, InvocationRequest) pairs from invocations.json (or ``path``).
 
     The requests are protobuf's JSON form of InvocationRequest, plus one convenience:
     a TypedData written ``{"bytes_utf8": "text"}`` carries the UTF-8 bytes of the text
@@ -65,7 +65,7 @@ def load_invocations(protos: Any) -> list[tuple[str, Any]]:
     """
     from google.protobuf import json_format
 
-    cases = json.loads(INVOCATIONS_FILE.read_text(encoding="utf-8"))
+    cases = json.loads(path.read_text(encoding="utf-8"))
     requests = []
     for case in cases:
         request = _expand_utf8_bytes(case["request"])

@@ -25,9 +25,10 @@ from hypothesis import strategies as st
 
 import funcbind
 from funcbind import EncodeError, UnsupportedValueError
-from funcbind.bindings import _http_response, http
-from funcbind.bindings._http_response import format_cookie_date, parse_cookie_date
+from funcbind._cookies import format_cookie_date, parse_cookie_date
+from funcbind.bindings import http
 from funcbind.bindings.http import HttpCookie, encode_http_output
+from funcbind.bindings.http import cookies as http_cookies
 from funcbind.registry import Registry
 from funcbind.worker import WorkerRegistry
 
@@ -366,7 +367,7 @@ def test_cookie_attributes_are_parsed_once_per_text() -> None:
     # The cache is bounded, and every cookie still gets its own attributes.
     cookies = [HttpCookie.parse(f"c={n}; Path=/p{n}") for n in range(600)]
     assert [cookie.path for cookie in cookies] == [f"/p{n}" for n in range(600)]
-    assert len(_http_response._attribute_cache) <= 256
+    assert len(http_cookies._attribute_cache) <= 256
     # A bad attribute is never cached: each cookie's error names that cookie.
     for name in ("x", "y"):
         with pytest.raises(EncodeError, match=f"cookie '{name}'"):

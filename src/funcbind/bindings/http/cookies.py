@@ -1,43 +1,26 @@
-"""The HTTP output: ``HttpResponse`` and plain values to the http Datum workers send.
+"""HTTP cookies: ``Set-Cookie`` headers of responses and the ``Cookie`` header of requests.
 
-The Datum has the shape the language workers turn into ``RpcHttp``::
-
-    Datum(
-        type="http",
-        value={
-            "status_code": Datum("200", "string"),
-            "headers": {name: Datum(text, "string")},
-            "cookies": [HttpCookie, ...] or None,
-            "body": Datum(bytes, "bytes"),
-        },
-    )
-
-Each ``Set-Cookie`` header becomes one :class:`HttpCookie`; every other header name
-appears once, repeated values joined with ", " (RFC 9110 §5.3).
+A response's ``Set-Cookie`` header becomes one :class:`HttpCookie`, the fields of
+``RpcHttpCookie``.  ``Expires`` texts are read by :func:`funcbind._cookies.parse_cookie_date`,
+the parser the wire adapter uses too (the wire layer sits below the bindings, so the
+date rule lives there).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal
 
-import azure.functions
-from azure.functions import _abc as azure_abc
-from werkzeug.datastructures import Headers
+from ..._cookies import format_cookie_date, parse_cookie_date
+from ...errors import EncodeError
 
-from .._cookies import format_cookie_date, parse_cookie_date
-from ..datum import Datum
-from ..errors import EncodeError, UnsupportedValueError, describe
-
-__all__ = ["HttpCookie", "encode_http_output", "encode_response", "parse_cookie_date"]
+__all__ = ["HttpCookie", "parse_cookie_header", "parse_set_cookie"]
 
 SameSite = Literal["Lax", "Strict", "None"]
 
 _SAME_SITE: dict[str, SameSite] = {"lax": "Lax", "strict": "Strict", "none": "None"}
-_STOCK_RESPONSE = azure.functions.HttpResponse
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -234,131 +217,18 @@ def _is_whole_number(text: str) -> bool:
     return digits.isascii() and digits.isdigit()
 
 
-# -- encoding ----------------------------------------------------------------
-
-
-def encode_http_output(value: Any) -> Datum | None:
-    """Encode what a function returned or set for an ``http`` output binding."""
-    if type(value) is str:  # the commonest return; before the (slow) ABC check
-        return Datum(value, "string")
-    if type(value) is _STOCK_RESPONSE or isinstance(value, azure_abc.HttpResponse):
-        return encode_response(value)
-    if isinstance(value, str):
-        return Datum(value, "string")
-    if value is None:
-        return None  # no response: the host answers 204
-    if isinstance(value, bytes | bytearray | memoryview):
-        return _response_datum("200", {"content-type": _text("application/octet-stream")}, value)
-    if isinstance(value, dict | list):
-        try:
-            text = json.dumps(value)
-        except (TypeError, ValueError) as exc:
-            raise UnsupportedValueError(
-                f"http output: expected a JSON-serialisable dict or list, got "
-                f"{describe(value)} ({exc})"
-            ) from exc
-        return _response_datum(
-            "200", {"content-type": _text("application/json")}, text.encode("utf-8")
-        )
-    raise UnsupportedValueError(
-        "http output: expected azure.functions.HttpResponse, str, bytes, dict, list or None, "
-        f"got {describe(value)}"
-    )
-
-
-def encode_response(response: azure_abc.HttpResponse) -> Datum:
-    """Encode an ``HttpResponse`` without changing it (azure.functions pops its cookies)."""
-    status = response.status_code
-    status_text = str(status) if type(status) is int else _status_text(status)
-
-    headers: dict[str, Datum] = {}
-    spelling: dict[str, str] = {}  # lower-case name -> the first spelling seen
-    cookies: list[HttpCookie] | None = None
-    raw_headers = response.headers
-    pairs = iter(raw_headers) if isinstance(raw_headers, Headers) else _header_pairs(raw_headers)
-    for name, raw_value in pairs:
-        if type(raw_value) is str and type(name) is str:
-            value = raw_value
-        else:
-            value = _header_text(name, raw_value)
-        lower = name.lower()
-        if lower == "set-cookie":
-            if cookies is None:
-                cookies = []
-            cookies.append(parse_set_cookie(value))
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """The cookies of a ``Cookie`` request header: 'a=1; b="2"' -> {'a': '1', 'b': '2'}."""
+    cookies: dict[str, str] = {}
+    if not header:
+        return cookies
+    for pair in header.split(";"):
+        name, equals, value = pair.partition("=")
+        name = name.strip()
+        if not equals or not name or name in cookies:
             continue
-        first = spelling.get(lower)
-        if first is None:
-            spelling[lower] = name
-            headers[name] = Datum(value, "string")
-        else:
-            joined = headers[first]
-            joined.value = f"{joined.value}, {value}"
-
-    if "content-type" not in spelling:
-        mimetype = response.mimetype
-        if mimetype:
-            if mimetype.startswith("text/"):
-                mimetype = f"{mimetype}; charset={response.charset}"
-            headers["content-type"] = Datum(mimetype, "string")
-
-    body: Any = response.get_body()  # bytes for the stock class; be lenient with others
-    if body is None:
-        body = b""
-    elif isinstance(body, str):
-        body = body.encode(response.charset or "utf-8")
-    return Datum(
-        {
-            "status_code": Datum(status_text, "string"),
-            "headers": headers,
-            "cookies": cookies,
-            "body": Datum(body, "bytes"),
-        },
-        "http",
-    )
-
-
-def _response_datum(status: str, headers: dict[str, Datum], body: object) -> Datum:
-    return Datum(
-        {
-            "status_code": Datum(status, "string"),
-            "headers": headers,
-            "cookies": None,
-            "body": Datum(body, "bytes"),
-        },
-        "http",
-    )
-
-
-def _text(value: str) -> Datum:
-    return Datum(value, "string")
-
-
-def _header_pairs(headers: object) -> Iterable[tuple[str, Any]]:
-    """(name, value) pairs of headers other than werkzeug's (which iterate as pairs)."""
-    if isinstance(headers, Mapping):
-        return headers.items()
-    if headers is None:
-        return ()
-    raise EncodeError(
-        f"http response: expected headers as a mapping or werkzeug Headers, got {describe(headers)}"
-    )
-
-
-def _header_text(name: object, value: object) -> str:
-    if not isinstance(name, str):
-        raise EncodeError(f"http response: expected header names as str, got {describe(name)}")
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise EncodeError(f"http response header {name!r}: expected a str value, got {describe(value)}")
-
-
-def _status_text(status: object) -> str:
-    try:
-        return str(int(status))  # type: ignore[call-overload]  # HTTPStatus, "201", ...
-    except (TypeError, ValueError):
-        raise EncodeError(
-            f"http response: expected an integer status code, got {describe(status)}"
-        ) from None
+        value = value.strip()
+        if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+        cookies[name] = value
+    return cookies

@@ -4,10 +4,18 @@ A response's ``Set-Cookie`` header becomes one :class:`HttpCookie`, the fields o
 ``RpcHttpCookie``.  ``Expires`` texts are read by :func:`funcbind._cookies.parse_cookie_date`,
 the parser the wire adapter uses too (the wire layer sits below the bindings, so the
 date rule lives there).
+
+A response never fails over a cookie that azure.functions would send.  As RFC 6265
+§5.2 tells browsers, a header without ``name=value`` is dropped and an ``Expires`` or
+``Max-Age`` that cannot be read is ignored (the cookie is sent without it); each such
+case logs a warning naming the cookie.  ``Max-Age`` accepts what the stock workers
+accept, any number ``float()`` reads (``10000.0`` is 10000 seconds).
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -16,7 +24,9 @@ from typing import Any, Literal
 from ..._cookies import format_cookie_date, parse_cookie_date
 from ...errors import EncodeError
 
-__all__ = ["HttpCookie", "parse_cookie_header", "parse_set_cookie"]
+__all__ = ["HttpCookie", "parse_cookie_header", "parse_set_cookie", "read_set_cookie"]
+
+_logger = logging.getLogger(__name__)
 
 SameSite = Literal["Lax", "Strict", "None"]
 
@@ -28,7 +38,8 @@ class HttpCookie:
     """One ``Set-Cookie`` of a response, as the fields of ``RpcHttpCookie``.
 
     Attributes the header did not set are None, so a wire adapter leaves them out.
-    ``expires`` is an aware datetime in UTC; ``max_age`` is in seconds.  Unknown
+    ``expires`` is an aware datetime in UTC; ``max_age`` is in seconds (an int, or a
+    float for a fraction such as ``Max-Age=2.5``, which the wire carries as is).  Unknown
     attributes (``Partitioned``, ``Priority``) have no place in ``RpcHttpCookie`` and
     are dropped.
 
@@ -43,7 +54,7 @@ class HttpCookie:
     domain: str | None = None
     path: str | None = None
     expires: datetime | None = None
-    max_age: int | None = None
+    max_age: int | float | None = None
     secure: bool | None = None
     http_only: bool | None = None
     same_site: SameSite | None = None
@@ -55,7 +66,7 @@ class HttpCookie:
         domain: str | None = None,
         path: str | None = None,
         expires: datetime | None = None,
-        max_age: int | None = None,
+        max_age: int | float | None = None,
         secure: bool | None = None,
         http_only: bool | None = None,
         same_site: SameSite | None = None,
@@ -87,7 +98,8 @@ class HttpCookie:
         if self.expires is not None:
             parts.append(f"Expires={format_cookie_date(self.expires)}")
         if self.max_age is not None:
-            parts.append(f"Max-Age={self.max_age}")
+            # Whole seconds, as the Functions host writes a fractional Max-Age.
+            parts.append(f"Max-Age={math.trunc(self.max_age)}")
         if self.secure:
             parts.append("Secure")
         if self.http_only:
@@ -138,15 +150,42 @@ class HttpCookie:
 
 
 def parse_set_cookie(header_value: str) -> HttpCookie:
-    """Parse a ``Set-Cookie`` header value into an :class:`HttpCookie`."""
-    pair, _, attributes = header_value.partition(";")
-    name, equals, value = pair.partition("=")
-    name = name.strip()
-    if not equals or not name:
+    """Parse a ``Set-Cookie`` header value into an :class:`HttpCookie`.
+
+    EncodeError if it has no ``name=value``; unreadable attributes are ignored with a
+    warning (see the module docstring).
+    """
+    cookie = _read(header_value)
+    if cookie is None:
         raise EncodeError(
             f"http response header 'Set-Cookie': expected 'name=value[; attributes]', "
             f"got {header_value!r}"
         )
+    return cookie
+
+
+def read_set_cookie(header_value: str) -> HttpCookie | None:
+    """The cookie of a response's ``Set-Cookie`` header; None (and a warning) when it has none.
+
+    azure.functions' ``SimpleCookie`` yields no cookie for such a header, so the
+    response goes out without it; so does funcbind's.
+    """
+    cookie = _read(header_value)
+    if cookie is None:
+        _logger.warning(
+            "http response: a Set-Cookie header without a cookie name (%r) is dropped; "
+            "expected 'name=value[; attributes]'",
+            header_value,
+        )
+    return cookie
+
+
+def _read(header_value: str) -> HttpCookie | None:
+    pair, _, attributes = header_value.partition(";")
+    name, equals, value = pair.partition("=")
+    name = name.strip()
+    if not equals or not name:
+        return None
     value = value.strip()
     if len(value) > 1 and value[0] == '"' and value[-1] == '"':
         value = value[1:-1]
@@ -154,10 +193,12 @@ def parse_set_cookie(header_value: str) -> HttpCookie:
         return HttpCookie(name, value)
     parsed = _attribute_cache.get(attributes)
     if parsed is None:
-        parsed = _parse_attributes(attributes, name)
-        if len(_attribute_cache) >= _ATTRIBUTE_CACHE_SIZE:
-            _attribute_cache.clear()
-        _attribute_cache[attributes] = parsed
+        parsed, readable = _parse_attributes(attributes, name)
+        # Only what was read cleanly is kept: a warning names each cookie it concerns.
+        if readable:
+            if len(_attribute_cache) >= _ATTRIBUTE_CACHE_SIZE:
+                _attribute_cache.clear()
+            _attribute_cache[attributes] = parsed
     return HttpCookie(name, value, *parsed)
 
 
@@ -165,24 +206,33 @@ def parse_set_cookie(header_value: str) -> HttpCookie:
 # same Expires text for a whole second); only the value changes.  So the attribute part
 # of a header is parsed once and its (immutable) result kept, in a small bounded cache.
 Attributes = tuple[
-    str | None, str | None, datetime | None, int | None, bool | None, bool | None, SameSite | None
+    str | None,
+    str | None,
+    datetime | None,
+    int | float | None,
+    bool | None,
+    bool | None,
+    SameSite | None,
 ]
 _ATTRIBUTE_CACHE_SIZE = 256
 _attribute_cache: dict[str, Attributes] = {}
 
 
-def _parse_attributes(attributes: str, name: str) -> Attributes:
-    """(domain, path, expires, max_age, secure, http_only, same_site) of '; a=b; c'."""
+def _parse_attributes(attributes: str, name: str) -> tuple[Attributes, bool]:
+    """(domain, path, expires, max_age, secure, http_only, same_site) of '; a=b; c',
+    and whether every attribute could be read."""
     domain = path = None
     expires = None
-    max_age = None
+    max_age: int | float | None = None
     secure = http_only = None
     same_site = None
+    readable = True
     for attribute in attributes.split(";"):
         key, _, text = attribute.partition("=")
         key = key.strip().lower()
         # Unknown attributes (Partitioned, Priority, ...) fall through: RpcHttpCookie
-        # has no field for them.  A repeated attribute: the last one wins (RFC 6265).
+        # has no field for them.  A repeated attribute: the last readable one wins
+        # (RFC 6265); an empty one is no attribute, as for azure.functions.
         if key == "path":
             path = text.strip() or None
         elif key == "secure":
@@ -193,28 +243,49 @@ def _parse_attributes(attributes: str, name: str) -> Attributes:
             same_site = _SAME_SITE.get(text.strip().lower())
         elif key == "expires":
             text = text.strip()
-            expires = parse_cookie_date(text)
-            if expires is None:
-                raise EncodeError(
-                    f"http response cookie {name!r}: expected an HTTP date for Expires "
-                    f"(such as 'Wed, 21 Oct 2026 07:28:00 GMT'), got {text!r}"
-                )
+            if text:
+                moment = parse_cookie_date(text)
+                if moment is None:
+                    readable = _ignored(name, "Expires", text, "an HTTP date")
+                else:
+                    expires = moment
         elif key == "domain":
             domain = text.strip() or None
         elif key == "max-age":
             text = text.strip()
-            if not _is_whole_number(text):
-                raise EncodeError(
-                    f"http response cookie {name!r}: expected a whole number of seconds "
-                    f"for Max-Age, got {text!r}"
-                )
-            max_age = int(text)
-    return domain, path, expires, max_age, secure, http_only, same_site
+            if text:
+                seconds = _seconds(text)
+                if seconds is None:
+                    readable = _ignored(name, "Max-Age", text, "a number of seconds")
+                else:
+                    max_age = seconds
+    return (domain, path, expires, max_age, secure, http_only, same_site), readable
 
 
-def _is_whole_number(text: str) -> bool:
+def _seconds(text: str) -> int | float | None:
+    """Max-Age seconds as the stock workers read them (``float()``), whole ones as int."""
     digits = text[1:] if text[:1] == "-" else text
-    return digits.isascii() and digits.isdigit()
+    if digits.isascii() and digits.isdigit():
+        return int(text)  # exact, however large
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(seconds):
+        return None  # no wire adapter can send it, and no browser would read it
+    return int(seconds) if seconds.is_integer() else seconds
+
+
+def _ignored(name: str, attribute: str, text: str, expected: str) -> bool:
+    _logger.warning(
+        "http response cookie %r: %s %r is not %s; the cookie is sent without it, as a "
+        "browser would read it",
+        name,
+        attribute,
+        text,
+        expected,
+    )
+    return False
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:

@@ -30,7 +30,7 @@ from ..._typing import TypeSpec
 from ...datum import Datum
 from ...errors import EncodeError, UnsupportedValueError, describe
 from ...registry import BindingSpec, Encoder
-from .cookies import HttpCookie, parse_set_cookie
+from .cookies import HttpCookie, read_set_cookie
 
 __all__ = ["HttpResponseConverter", "encode_http_output", "encode_response"]
 
@@ -119,7 +119,9 @@ def encode_response(response: azure_abc.HttpResponse) -> Datum:
         if lower == "set-cookie":
             if cookies is None:
                 cookies = []
-            cookies.append(parse_set_cookie(value))
+            cookie = read_set_cookie(value)
+            if cookie is not None:
+                cookies.append(cookie)
             continue
         first = spelling.get(lower)
         if first is None:

@@ -19,8 +19,9 @@ attribute            default       meaning
                                    for ``"out"``
 ``model``            None          the class ``decode()`` gives when a worker passes no
                                    annotation; the worker facade then accepts only input
-                                   annotations it satisfies.  Without one, the facade
-                                   decodes for the annotation the worker checked
+                                   annotations it satisfies.  Without one, a converter
+                                   that refuses no annotation decodes for the annotation
+                                   the worker checked
 ``accepted_inputs``  None          text naming the input annotations, for error messages
 ``accepted_outputs`` None          text naming the output annotations, for error messages
 ==================== ============= ==========================================================
@@ -139,8 +140,8 @@ CONVERTER_ATTRIBUTES: Mapping[str, Attribute] = _table(
     Attribute(
         "model",
         None,
-        "the class decode() gives without an annotation (worker facade); without one, the "
-        "facade decodes for the annotation the worker checked",
+        "the class decode() gives without an annotation (worker facade); without one, a "
+        "converter that refuses no annotation decodes for the annotation the worker checked",
     ),
     Attribute("accepted_inputs", None, "the input annotations accepted, for error messages"),
     Attribute("accepted_outputs", None, "the output annotations accepted, for error messages"),

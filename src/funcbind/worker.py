@@ -7,9 +7,9 @@ what it returns, ``has_trigger_support()``, ``has_implicit_output()``,
 expected_type)``.  ``None`` from ``get`` tells the worker to use its own generic
 binding.  Decoders and encoders are compiled once per annotation and kept.
 
-Workers pass no annotation to ``decode`` (except for deferred SDK types).  A converter
-with a ``model`` (see :mod:`funcbind.converter`) says what that gives; for one without,
-the facade decodes for the input annotation the worker checked at function load.
+Workers pass no annotation to ``decode`` (except for deferred SDK types): it decodes for
+no annotation, or, for a converter that refuses none (and has no ``model``, see
+:mod:`funcbind.converter`), for the input annotation the worker checked at function load.
 """
 
 from __future__ import annotations
@@ -61,9 +61,9 @@ class WorkerBinding:
         self._input_checks: dict[Any, bool] = {}
         self._output_checks: dict[Any, bool] = {}
         # For a converter without a model: the decoder of the first input annotation
-        # the worker checked, and the shapes of all it checked (see _remember).
+        # the worker checked, and the shapes of all it checked (see _bare_decoder).
         self._checked: Decoder | None = None
-        self._checked_shapes: set[str] = set()
+        self._checked_shapes: list[str] = []  # in the order checked
 
     def __repr__(self) -> str:
         return f"<funcbind binding {self.name!r} ({self._registration.describe()})>"
@@ -81,8 +81,9 @@ class WorkerBinding:
         types), so for a converter with a ``model`` an annotation is accepted only when
         the model satisfies it (a ``queueTrigger`` parameter annotated ``dict`` would
         otherwise receive a QueueMessage), or when a worker never decodes it here (see
-        :func:`_worker_never_decodes`).  For a converter without a model, the first
-        input annotation accepted is the one ``decode`` without an annotation serves.
+        :func:`_worker_never_decodes`).  For a converter without a model, the
+        annotation is remembered: should the converter refuse "no annotation", ``decode``
+        without one serves the annotation checked.
         """
         try:
             return self._input_checks[pytype]
@@ -116,26 +117,11 @@ class WorkerBinding:
     def _remember(self, shape: str, decoder: Decoder) -> None:
         """Keep the decoder of a checked annotation for ``decode`` without one."""
         shapes = self._checked_shapes
-        if shape in shapes:
-            return
-        shapes.add(shape)
-        if self._checked is None:
-            self._checked = decoder
-            self._default_decoder = None
-        elif len(shapes) == 2:
-            # Two functions want different things from one model-less binding and the
-            # worker will not say which one it decodes for: the decoder for no
-            # annotation serves both (the first one checked if there is none).
-            self._default_decoder = None
-            _logger.warning(
-                "binding %r (%s) is annotated %s in this app; its converter has no "
-                "model, and workers decode without the annotation, so every parameter "
-                "gets what it decodes for no annotation; give the converter a model or "
-                "use one annotation",
-                self.name,
-                self._registration.describe(),
-                " and ".join(sorted(shapes)),
-            )
+        if shape not in shapes:
+            shapes.append(shape)
+            if self._checked is None:
+                self._checked = decoder
+            self._default_decoder = None  # chosen again, knowing this annotation
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
         """Whether this binding can encode values annotated ``pytype``; never raises."""
@@ -197,27 +183,39 @@ class WorkerBinding:
 
     def _bare_decoder(self) -> Decoder:
         """The decoder for ``decode`` without an annotation, as a worker calls it."""
-        checked = self._checked
-        if checked is not None and len(self._checked_shapes) == 1:
-            return checked
         try:
             return self._registry.decoder(self.name, ANY, self._spec("in"))
         except AnnotationError as exc:
-            if checked is not None:
-                return checked
-            # Raised at each call (a worker reports it per invocation), as the error
-            # workers expect for data a binding cannot decode.
-            message = (
-                f"binding {self.name!r}: decoding without an annotation needs a "
-                f"converter that accepts no annotation or has a model, and "
-                f"{self._registration.describe()} does neither ({exc.message}); annotate "
-                "the parameter"
-            )
+            refused = exc
+        checked, shapes = self._checked, self._checked_shapes
+        if checked is not None:
+            if len(shapes) > 1:
+                # The worker does not say which parameter it decodes for: one decoder
+                # serves every annotation of the binding, so say which.
+                _logger.warning(
+                    "binding %r (%s) is annotated %s in this app, but its converter has no "
+                    "model and refuses no annotation, and workers decode without the "
+                    "annotation: every parameter gets what the first, %s, asks for; give "
+                    "the converter a model or use one annotation",
+                    self.name,
+                    self._registration.describe(),
+                    " and ".join(shapes),
+                    shapes[0],
+                )
+            return checked
+        # Raised at each call (a worker reports it per invocation), as the error
+        # workers expect for data a binding cannot decode.
+        message = (
+            f"binding {self.name!r}: decoding without an annotation needs a converter "
+            f"that accepts no annotation or has a model, and "
+            f"{self._registration.describe()} does neither ({refused.message}); annotate "
+            "the parameter"
+        )
 
-            def refuse(datum: DatumLike, trigger_metadata: Any = None) -> Any:
-                raise UnsupportedDatumError(message)
+        def refuse(datum: DatumLike, trigger_metadata: Any = None) -> Any:
+            raise UnsupportedDatumError(message)
 
-            return refuse
+        return refuse
 
     def _spec(self, direction: str) -> BindingSpec:
         return BindingSpec(type=self.name, direction=direction)

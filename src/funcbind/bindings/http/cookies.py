@@ -85,7 +85,7 @@ class HttpCookie:
 
     @classmethod
     def parse(cls, header_value: str) -> HttpCookie:
-        """Parse one ``Set-Cookie`` header value (RFC 6265 §5.2); EncodeError if invalid."""
+        """Parse one ``Set-Cookie`` value (RFC 6265 §5.2); EncodeError if it has no cookie."""
         return parse_set_cookie(header_value)
 
     def header_value(self) -> str:
@@ -246,7 +246,8 @@ def _parse_attributes(attributes: str, name: str) -> tuple[Attributes, bool]:
             if text:
                 moment = parse_cookie_date(text)
                 if moment is None:
-                    readable = _ignored(name, "Expires", text, "an HTTP date")
+                    _warn_ignored(name, "Expires", text, "an HTTP date")
+                    readable = False
                 else:
                     expires = moment
         elif key == "domain":
@@ -256,7 +257,8 @@ def _parse_attributes(attributes: str, name: str) -> tuple[Attributes, bool]:
             if text:
                 seconds = _seconds(text)
                 if seconds is None:
-                    readable = _ignored(name, "Max-Age", text, "a number of seconds")
+                    _warn_ignored(name, "Max-Age", text, "a number of seconds")
+                    readable = False
                 else:
                     max_age = seconds
     return (domain, path, expires, max_age, secure, http_only, same_site), readable
@@ -276,7 +278,7 @@ def _seconds(text: str) -> int | float | None:
     return int(seconds) if seconds.is_integer() else seconds
 
 
-def _ignored(name: str, attribute: str, text: str, expected: str) -> bool:
+def _warn_ignored(name: str, attribute: str, text: str, expected: str) -> None:
     _logger.warning(
         "http response cookie %r: %s %r is not %s; the cookie is sent without it, as a "
         "browser would read it",
@@ -285,7 +287,6 @@ def _ignored(name: str, attribute: str, text: str, expected: str) -> bool:
         text,
         expected,
     )
-    return False
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:

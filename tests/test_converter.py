@@ -48,23 +48,34 @@ def test_only_documented_names_can_be_read() -> None:
         decoder_attribute(Minimal(), "undocumented")
 
 
-def test_nothing_outside_the_protocol_module_reads_a_protocol_attribute() -> None:
-    """No getattr/hasattr of a protocol name anywhere else: it would skip the defaults."""
+def _attribute_reads(path: Path) -> list[tuple[int, str, str]]:
+    """(line, object, attribute) of each getattr/hasattr with a constant attribute name."""
+    reads = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "hasattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+        ):
+            reads.append((node.lineno, ast.unparse(node.args[0]), str(node.args[1].value)))
+    return reads
+
+
+def test_nothing_outside_the_protocol_module_reads_a_converter_attribute() -> None:
+    """No getattr/hasattr of a protocol name, nor of anything on a converter or a decoder,
+    outside funcbind.converter: it would skip the documented defaults, or read an
+    attribute nobody documented (add it to the tables and read it through them)."""
     found = []
     for path in sorted(SRC.rglob("*.py")):
         if path.name == "converter.py" and path.parent == SRC:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in ("getattr", "hasattr")
-                and len(node.args) >= 2
-                and isinstance(node.args[1], ast.Constant)
-                and node.args[1].value in PROTOCOL_NAMES
-            ):
-                found.append(f"{path.relative_to(SRC)}:{node.lineno} {node.args[1].value}")
-    assert not found, f"read them through funcbind.converter instead: {found}"
+        for line, target, name in _attribute_reads(path):
+            on_converter = target.endswith(("converter", "decoder"))
+            if name in PROTOCOL_NAMES or on_converter:
+                found.append(f"{path.relative_to(SRC)}:{line} getattr({target}, {name!r})")
+    assert not found, f"read these through funcbind.converter instead: {found}"
 
 
 def test_the_registry_page_documents_every_attribute() -> None:

@@ -79,7 +79,8 @@ def _join_repeated_headers(stock: Wire, ours: Wire) -> Wire | None:
         return None  # two spellings of one name on our side: not this difference
     for name, value in stock_http["headers"].items():
         found = ours_by_name.get(name.lower())
-        if found is None or value not in found[1].split(", "):
+        # A substring, not one of ours split at ", ": a value may hold ", " itself.
+        if found is None or value not in found[1]:
             return None
     if {n.lower() for n in stock_http["headers"]} != set(ours_by_name):
         return None

@@ -590,7 +590,7 @@ def test_azure_functions_reads_lazy_metadata() -> None:
 
 @dataclass(frozen=True)
 class Cookie:
-    """The attribute names of funcbind's HttpCookie (bindings/_http_response.py)."""
+    """The attribute names of funcbind's HttpCookie (bindings/http/cookies.py)."""
 
     name: Any
     value: Any
@@ -655,7 +655,7 @@ def test_azure_functions_response_with_cookies(pb: Any) -> None:
 
 
 def test_funcbind_http_cookie_is_read_by_its_attributes(pb: Any) -> None:
-    from funcbind.bindings._http_response import HttpCookie
+    from funcbind.bindings.http import HttpCookie
 
     expires = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
     cookie = HttpCookie("id", "v1", path="/api", expires=expires, max_age=60, same_site="Lax")

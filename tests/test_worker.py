@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import typing
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 import funcbind
 from funcbind import Datum, Registry, UnsupportedDatumError, UnsupportedValueError
 from funcbind.registry import default_registry
-from funcbind.worker import WorkerRegistry, get_binding_registry
+from funcbind.worker import WorkerBinding, WorkerRegistry, get_binding_registry
 
 WORKER_METHODS = (
     "has_trigger_support",
@@ -189,7 +190,6 @@ def test_http_bodies_become_bytes_for_the_workers(worker: WorkerRegistry) -> Non
         # the annotation and would hand over the model instead:
         ("queueTrigger", dict, False),
         ("timerTrigger", dict, False),
-        ("blobTrigger", bytes, False),
     ],
 )
 def test_workers_are_offered_only_what_decode_without_pytype_gives(
@@ -200,3 +200,79 @@ def test_workers_are_offered_only_what_decode_without_pytype_gives(
     assert found.check_input_type_annotation(annotation) is accepted
     # ... while funcbind's own function layer still compiles them.
     assert worker.registry.decoder(binding, annotation) is not None
+
+
+# -- converters without a model (funcbind.converter): decode for the checked annotation ------
+
+
+class _RowsConverter:
+    """The docs' first csvRow example: list[str] only, so no annotation is refused."""
+
+    directions = frozenset({"in"})
+
+    def decoder(self, spec: Any, binding: Any) -> Any:
+        if not spec.items_subclass_of(str):
+            return None
+        return lambda datum, metadata: datum.value.split(",")
+
+
+class _ShapedConverter:
+    """Decodes differently per annotation: text without one, parsed JSON for dict."""
+
+    directions = frozenset({"in"})
+
+    def decoder(self, spec: Any, binding: Any) -> Any:
+        if spec.kind == "any":
+            return lambda datum, metadata: datum.value
+        if spec.is_class(dict):
+            return lambda datum, metadata: dict(json.loads(datum.value))
+        return None
+
+
+def _facade(converter: object) -> WorkerBinding:
+    registry = Registry()
+    registry.register("custom", converter=converter)
+    binding = WorkerRegistry(registry).get("custom")
+    assert binding is not None
+    return binding
+
+
+def test_a_converter_that_refuses_no_annotation_decodes_for_the_checked_one() -> None:
+    binding = _facade(_RowsConverter())
+    assert binding.check_input_type_annotation(list[str]) is True
+    assert binding.decode(Datum("a,b", "string"), trigger_metadata={}) == ["a", "b"]
+
+
+def test_a_converter_that_accepts_no_annotation_decodes_for_it_whatever_was_checked() -> None:
+    """As before the checked annotation counted: an answer that does not depend on which
+    functions loaded before."""
+    binding = _facade(_ShapedConverter())
+    assert binding.check_input_type_annotation(dict) is True
+    assert binding.decode(Datum('{"a": 1}', "string")) == '{"a": 1}'
+
+
+def test_without_any_annotation_to_go_by_the_error_is_what_workers_expect() -> None:
+    binding = _facade(_RowsConverter())
+    for _ in range(2):
+        with pytest.raises(UnsupportedDatumError, match="annotate the parameter") as caught:
+            binding.decode(Datum("a,b", "string"), trigger_metadata={})
+        assert isinstance(caught.value, NotImplementedError)
+        assert "does not accept no annotation" in str(caught.value)
+
+
+def test_two_annotations_of_such_a_converter_are_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    binding = _facade(_RowsConverter())
+    with caplog.at_level("WARNING", logger="funcbind.worker"):
+        assert binding.check_input_type_annotation(list[str]) is True
+        assert binding.check_input_type_annotation(typing.List[str]) is True  # the same shape
+        assert binding.decode(Datum("a,b", "string")) == ["a", "b"]
+        assert caplog.records == []
+        assert binding.check_input_type_annotation(typing.Optional[list[str]]) is True
+        assert binding.decode(Datum("a,b", "string")) == ["a", "b"]  # the first one's
+    [record] = caplog.records
+    message = record.getMessage()
+    assert "binding 'custom'" in message
+    assert "annotated list[str] and list[str] | None" in message
+    assert "what the first, list[str], asks for" in message

@@ -10,7 +10,8 @@ question to decide what to send.
 
 The decision is the compiled decoder's own: a decoder with a true
 ``supports_deferred_binding`` attribute decodes references (plugins can opt in the same
-way), so the answer always matches what an invocation will do.
+way; the attributes are listed in :mod:`funcbind.converter`), so the answer always
+matches what an invocation will do.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .converter import decoder_attribute
 from .function import FunctionPlan, ParamPlan
 from .registry import BindingSpec
 
@@ -72,14 +74,14 @@ def _deferred(param: ParamPlan) -> DeferredBinding | None:
     binding = param.binding
     if binding is None or decoder is None or binding.direction != "in":
         return None
-    if getattr(decoder, "supports_deferred_binding", False) is not True:
+    if decoder_attribute(decoder, "supports_deferred_binding") is not True:
         return None
     return DeferredBinding(
         binding=binding,
         parameter=param.name,
-        source=getattr(decoder, "source", None),
-        collection=bool(getattr(decoder, "collection", False)),
-        asynchronous=bool(getattr(decoder, "asynchronous", False)),
+        source=decoder_attribute(decoder, "source"),
+        collection=bool(decoder_attribute(decoder, "collection")),
+        asynchronous=bool(decoder_attribute(decoder, "asynchronous")),
         is_trigger=param.is_trigger,
     )
 

@@ -7,22 +7,29 @@ method that compiles an annotation into a callable once:
 * ``"out"``: ``encoder(spec, binding) -> Encoder | None``
 
 ``None`` means "this annotation is not accepted"; a factory may also raise
-:class:`AnnotationError` with a more precise sentence.  A ``Decoder`` is called as
-``decoder(datum, trigger_metadata)`` (metadata is None for non-trigger bindings);
-an ``Encoder`` as ``encoder(value)`` and returns a :class:`Datum`, or None for
-"send nothing".  Resolution is cached per registry and the cache is cleared on
-every registration, so an invocation never pays for a lookup twice.
+:class:`AnnotationError` with a more precise sentence.  Every attribute read from a
+converter is listed, with its default, in :mod:`funcbind.converter`.  Resolution is
+cached per registry and the cache is cleared on every registration, so an invocation
+never pays for a lookup twice.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from ._typing import TypeSpec, normalize
-from .datum import Datum, DatumLike
+from .converter import (
+    BindingSpec,
+    Decoder,
+    Direction,
+    Encoder,
+    InputConverter,
+    OutputConverter,
+    converter_attribute,
+)
 from .errors import AnnotationError, FuncbindError, RegistrationError
 
 __all__ = [
@@ -30,6 +37,8 @@ __all__ = [
     "BindingSpec",
     "Decoder",
     "Encoder",
+    "InputConverter",
+    "OutputConverter",
     "Registration",
     "Registry",
     "default_registry",
@@ -38,9 +47,6 @@ __all__ = [
 PLUGIN_GROUP = "funcbind.bindings"
 GENERIC = "generic"
 
-Direction = Literal["in", "out"]
-Decoder = Callable[[DatumLike, "Mapping[str, DatumLike] | None"], Any]
-Encoder = Callable[[Any], "Datum | None"]
 Plugin = Callable[["Registry"], object]
 _C = TypeVar("_C")
 
@@ -65,29 +71,6 @@ BUILTIN_MODULES: tuple[str, ...] = (
 )
 
 
-class InputConverter(Protocol):
-    def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None: ...
-
-
-class OutputConverter(Protocol):
-    def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None: ...
-
-
-@dataclass(frozen=True)
-class BindingSpec:
-    """What a converter may know of the binding it compiles for.
-
-    ``data_type`` is function.json's ``dataType`` (``binary``, ``string``,
-    ``stream``) or None; ``properties`` are the binding's other raw fields.
-    """
-
-    type: str
-    name: str = ""
-    direction: str = "in"
-    data_type: str | None = None
-    properties: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-
 @dataclass(frozen=True)
 class Registration:
     """One binding type name and the converter that serves it."""
@@ -101,6 +84,19 @@ class Registration:
     def describe(self) -> str:
         cls = type(self.converter)
         return f"{cls.__module__}.{cls.__qualname__}"
+
+    @property
+    def model(self) -> type | None:
+        """The class a worker's decode() without an annotation gives (the converter's)."""
+        model: type | None = converter_attribute(self.converter, "model")
+        return model
+
+    def accepted(self, direction: Direction) -> str | None:
+        """The converter's text naming the annotations it accepts in ``direction``."""
+        text: str | None = converter_attribute(
+            self.converter, "accepted_inputs" if direction == "in" else "accepted_outputs"
+        )
+        return text
 
 
 class Registry:
@@ -162,7 +158,7 @@ class Registry:
         replace: bool,
     ) -> None:
         declared = frozenset(
-            directions if directions is not None else getattr(converter, "directions", ())
+            directions if directions is not None else converter_attribute(converter, "directions")
         )
         label = f"{type(converter).__module__}.{type(converter).__qualname__}"
         if not declared or not declared <= {"in", "out"}:
@@ -183,10 +179,23 @@ class Registry:
             )
         for direction in sorted(declared):
             method = _FACTORY[direction]
-            if not callable(getattr(converter, method, None)):
+            if not callable(converter_attribute(converter, method)):
                 raise RegistrationError(
                     f"converter {label} for {', '.join(names)} declares direction "
                     f"{direction!r} but has no {method}(spec, binding) method"
+                )
+        model = converter_attribute(converter, "model")
+        if model is not None and not isinstance(model, type):
+            raise RegistrationError(
+                f"converter {label} for {', '.join(names)}: expected model to be a class "
+                f"(what decode() gives without an annotation) or None, got {model!r}"
+            )
+        for attribute in ("accepted_inputs", "accepted_outputs"):
+            text = converter_attribute(converter, attribute)
+            if text is not None and not isinstance(text, str):
+                raise RegistrationError(
+                    f"converter {label} for {', '.join(names)}: expected {attribute} to be "
+                    f"text for error messages or None, got {text!r}"
                 )
         if not replace:
             for name in names:
@@ -335,7 +344,7 @@ class Registry:
             )
         if binding is None:
             binding = BindingSpec(type=binding_type, direction=direction)
-        factory = getattr(registration.converter, _FACTORY[direction])
+        factory = converter_attribute(registration.converter, _FACTORY[direction])
         try:
             compiled = factory(spec, binding)
         except FuncbindError:
@@ -349,7 +358,7 @@ class Registry:
                 f"{f' ({binding.name!r})' if binding.name else ''}: {type(exc).__name__}: {exc}"
             ) from exc
         if compiled is None:
-            accepted = getattr(registration.converter, f"accepted_{where}s", None)
+            accepted = registration.accepted(direction)
             hint = f"; it accepts {accepted}" if accepted else ""
             raise AnnotationError(
                 f"binding type {binding_type!r} does not accept {spec.describe()} as an "

@@ -6,27 +6,39 @@ what it returns, ``has_trigger_support()``, ``has_implicit_output()``,
 ``decode(datum, *, trigger_metadata, pytype=None)`` and ``encode(obj, *,
 expected_type)``.  ``None`` from ``get`` tells the worker to use its own generic
 binding.  Decoders and encoders are compiled once per annotation and kept.
+
+Workers pass no annotation to ``decode`` (except for deferred SDK types): it decodes for
+no annotation, or, for a converter that refuses none (and has no ``model``, see
+:mod:`funcbind.converter`), for the input annotation the worker checked at function load.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any
 
 from ._typing import ANY, normalize
+from .converter import decoder_attribute
 from .datum import Datum, DatumLike
-from .errors import FuncbindError
+from .errors import AnnotationError, FuncbindError, UnsupportedDatumError
 from .registry import BindingSpec, Decoder, Encoder, Registration, Registry, default_registry
 
 __all__ = ["WorkerBinding", "WorkerRegistry", "get_binding_registry"]
+
+_logger = logging.getLogger("funcbind.worker")
 
 
 class WorkerBinding:
     """One binding type as a worker sees it; every method the workers call."""
 
     __slots__ = (
+        "_checked",
+        "_checked_shapes",
         "_decoders",
         "_default_decoder",
         "_encoder",
@@ -48,6 +60,10 @@ class WorkerBinding:
         # into once workers use it (get_binding_registry builds it complete).
         self._input_checks: dict[Any, bool] = {}
         self._output_checks: dict[Any, bool] = {}
+        # For a converter without a model: the decoder of the first input annotation
+        # the worker checked, and the shapes of all it checked (see _bare_decoder).
+        self._checked: Decoder | None = None
+        self._checked_shapes: list[str] = []  # in the order checked
 
     def __repr__(self) -> str:
         return f"<funcbind binding {self.name!r} ({self._registration.describe()})>"
@@ -62,9 +78,12 @@ class WorkerBinding:
         """Whether this binding can decode into ``pytype``; never raises.
 
         Workers call ``decode`` without the annotation (except for deferred SDK
-        types), so an annotation is only accepted here when the binding's own model
-        (the converter's ``model``) satisfies it: a ``queueTrigger`` parameter
-        annotated ``dict`` would otherwise receive a QueueMessage.
+        types), so for a converter with a ``model`` an annotation is accepted only when
+        the model satisfies it (a ``queueTrigger`` parameter annotated ``dict`` would
+        otherwise receive a QueueMessage), or when a worker never decodes it here (see
+        :func:`_worker_never_decodes`).  For a converter without a model, the
+        annotation is remembered: should the converter refuse "no annotation", ``decode``
+        without one serves the annotation checked.
         """
         try:
             return self._input_checks[pytype]
@@ -80,15 +99,29 @@ class WorkerBinding:
             return False
         try:
             decoder = self._registry.decoder(self.name, pytype, self._spec("in"))
-            if getattr(decoder, "supports_deferred_binding", False):
+            if decoder_attribute(decoder, "supports_deferred_binding"):
                 return True  # the worker passes pytype= for these
-            model = getattr(self._registration.converter, "model", None)
-            if model is None:
-                return True
+            model = self._registration.model
             spec = normalize(pytype)
-            return spec.kind == "any" or spec.satisfied_by(model)
+            if model is None:
+                self._remember(spec.describe(), decoder)
+                return True
+            return (
+                spec.kind == "any"
+                or spec.satisfied_by(model)
+                or _worker_never_decodes(pytype, self._registration)
+            )
         except Exception:
             return False
+
+    def _remember(self, shape: str, decoder: Decoder) -> None:
+        """Keep the decoder of a checked annotation for ``decode`` without one."""
+        shapes = self._checked_shapes
+        if shape not in shapes:
+            shapes.append(shape)
+            if self._checked is None:
+                self._checked = decoder
+            self._default_decoder = None  # chosen again, knowing this annotation
 
     def check_output_type_annotation(self, pytype: Any) -> bool:
         """Whether this binding can encode values annotated ``pytype``; never raises."""
@@ -137,8 +170,7 @@ class WorkerBinding:
         if pytype is None:
             decoder = self._default_decoder
             if decoder is None:
-                decoder = self._registry.decoder(self.name, ANY, self._spec("in"))
-                self._default_decoder = decoder
+                decoder = self._default_decoder = self._bare_decoder()
             return decoder
         try:
             return self._decoders[pytype]
@@ -149,8 +181,58 @@ class WorkerBinding:
             self._decoders[pytype] = decoder
         return decoder
 
+    def _bare_decoder(self) -> Decoder:
+        """The decoder for ``decode`` without an annotation, as a worker calls it."""
+        try:
+            return self._registry.decoder(self.name, ANY, self._spec("in"))
+        except AnnotationError as exc:
+            refused = exc
+        checked, shapes = self._checked, self._checked_shapes
+        if checked is not None:
+            if len(shapes) > 1:
+                # The worker does not say which parameter it decodes for: one decoder
+                # serves every annotation of the binding, so say which.
+                _logger.warning(
+                    "binding %r (%s) is annotated %s in this app, but its converter has no "
+                    "model and refuses no annotation, and workers decode without the "
+                    "annotation: every parameter gets what the first, %s, asks for; give "
+                    "the converter a model or use one annotation",
+                    self.name,
+                    self._registration.describe(),
+                    " and ".join(shapes),
+                    shapes[0],
+                )
+            return checked
+        # Raised at each call (a worker reports it per invocation), as the error
+        # workers expect for data a binding cannot decode.
+        message = (
+            f"binding {self.name!r}: decoding without an annotation needs a converter "
+            f"that accepts no annotation or has a model, and "
+            f"{self._registration.describe()} does neither ({refused.message}); annotate "
+            "the parameter"
+        )
+
+        def refuse(datum: DatumLike, trigger_metadata: Any = None) -> Any:
+            raise UnsupportedDatumError(message)
+
+        return refuse
+
     def _spec(self, direction: str) -> BindingSpec:
         return BindingSpec(type=self.name, direction=direction)
+
+
+def _worker_never_decodes(pytype: Any, registration: Registration) -> bool:
+    """Whether workers never decode a parameter annotated ``pytype`` without its annotation.
+
+    Workers give parameters annotated exactly ``str`` or ``bytes`` to their own generic
+    binding (unless the binding takes the return value implicitly), and refuse unions
+    (``Optional[bytes]``, ``bytes | None``) as non-type annotations before asking any
+    registry.  Other callers of the registry may still ask about them, and pass
+    ``pytype`` to ``decode``, so they are accepted whenever the converter compiles them.
+    """
+    if pytype is str or pytype is bytes:
+        return not registration.implicit_output
+    return typing.get_origin(pytype) in (typing.Union, types.UnionType)
 
 
 _NOTHING = Datum(None, None)

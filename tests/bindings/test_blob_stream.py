@@ -1,4 +1,4 @@
-"""BlobStream (funcbind.bindings._blobstream): the stream protocol, zero copy, and metadata."""
+"""BlobStream (funcbind.bindings.blob.stream): the stream protocol, zero copy, and metadata."""
 
 from __future__ import annotations
 

@@ -6,8 +6,10 @@ import azure.functions as func
 import pytest
 
 from funcbind import BindingSpec, Datum, DecodeError, default_registry
-from funcbind.bindings import _blobstream, _common, http, queue, timer
+from funcbind.bindings import _common, queue, timer
 from funcbind.bindings._common import UNSET, binding_label
+from funcbind.bindings.blob import stream as blob_stream
+from funcbind.bindings.http import request as http_request
 
 
 @pytest.mark.parametrize(
@@ -35,5 +37,5 @@ def test_every_family_names_a_binding_the_same_way(binding_type: str, annotation
 
 def test_one_unset_sentinel() -> None:
     assert repr(UNSET) == "<unset>"
-    for module in (http, queue, timer, _blobstream):
+    for module in (http_request, queue, timer, blob_stream):
         assert module.UNSET is _common.UNSET

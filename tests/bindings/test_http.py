@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 import funcbind
 from funcbind import DecodeError, FuncbindError, UnsupportedDatumError
-from funcbind.bindings import _http_request, http
+from funcbind.bindings import http
 from funcbind.bindings.http import HttpRequest, RequestHeaders, parse_cookie_header
+from funcbind.bindings.http import fields as http_fields
 from funcbind.registry import BUILTIN_MODULES, BindingSpec, Registry
 from funcbind.worker import WorkerRegistry
 
@@ -323,14 +324,14 @@ def test_a_string_body_is_encoded_once(registry: Registry) -> None:
 
 def test_get_json_parses_once(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real_loads = _http_request._loads
+    real_loads = http_fields._loads
 
     def counting_loads(text: str) -> Any:
         calls.append(text)
         return real_loads(text)
 
     datum = load("post_json_bytes")
-    monkeypatch.setattr(_http_request, "_loads", counting_loads)
+    monkeypatch.setattr(http_fields, "_loads", counting_loads)
     request = decode(registry, datum)
     first = request.get_json()
     assert request.get_json() is first
@@ -354,7 +355,7 @@ def test_json_parsing_matches_the_standard_library(text: str) -> None:
             # A leading BOM fails either way; the stdlib names it, the scanner cannot.
             return "error", "" if text.startswith("\ufeff") else str(exc)
 
-    assert outcome(_http_request._loads) == outcome(json.loads)
+    assert outcome(http_fields._loads) == outcome(json.loads)
 
 
 def test_get_json_of_a_json_body_does_not_encode_it(registry: Registry) -> None:

@@ -93,21 +93,20 @@ def _join_repeated_headers(stock: Wire, ours: Wire) -> Wire | None:
 
 def _drop_reserved_name_cookies(stock: Wire, ours: Wire) -> Wire | None:
     """http.cookies drops a cookie named like an attribute ("version=0") without a word;
-    funcbind sends it.  Where the stock jar is empty and ours holds such a cookie, the
-    stock side is given ours."""
+    funcbind sends it.  Where the stock cookies are ours without such cookies, the stock
+    side is given ours."""
     parts = _http_parts(stock, ours)
     if parts is None:
         return None
     stock_http, our_http = parts
-    if stock_http["cookies"] is None or our_http["cookies"] is None:
+    stock_cookies = iter(stock_http["cookies"])
+    merged = [
+        cookie if cookie["name"].lower() in _RESERVED_COOKIE_WORDS else next(stock_cookies, None)
+        for cookie in our_http["cookies"]
+    ]
+    if None in merged or next(stock_cookies, None) is not None:
         return None
-    if len(stock_http["cookies"]) != len(our_http["cookies"]):
-        return None
-    jars = []
-    for stock_jar, our_jar in zip(stock_http["cookies"], our_http["cookies"], strict=True):
-        reserved = [c for c in our_jar if c["name"].lower() in _RESERVED_COOKIE_WORDS]
-        jars.append(our_jar if stock_jar == [] and reserved == our_jar else stock_jar)
-    stock_http["cookies"] = jars
+    stock_http["cookies"] = merged
     return ("http", stock_http)
 
 
@@ -115,15 +114,12 @@ def _unset_cookie_attributes(stock: Wire, ours: Wire) -> Wire | None:
     """The stock worker sends Morsel's "" for an unset domain or path as a present empty
     string; funcbind leaves the field out."""
     parts = _http_parts(stock, ours)
-    if parts is None or parts[0]["cookies"] is None:
+    if parts is None:
         return None
     stock_http = parts[0]
     stock_http["cookies"] = [
-        [
-            {k: (ABSENT if k in ("domain", "path") and v == "" else v) for k, v in entry.items()}
-            for entry in jar
-        ]
-        for jar in stock_http["cookies"]
+        {k: (ABSENT if k in ("domain", "path") and v == "" else v) for k, v in entry.items()}
+        for entry in stock_http["cookies"]
     ]
     return ("http", stock_http)
 
@@ -146,6 +142,18 @@ _RESERVED_COOKIE_WORDS = frozenset(
 
 def _never(m: Mismatch) -> bool:
     return False
+
+
+def _unreadable_cookie_attributes(m: Mismatch) -> bool:
+    """The stock worker fails on a Max-Age float() cannot read; funcbind sends the
+    cookie without it (each cookie it sends has a name, and no such Max-Age)."""
+    ours = _wire_http(m.funcbind)
+    return (
+        m.member == "<encode>"
+        and stock_error_mentions(m, "could not convert string to float")
+        and ours is not None
+        and all(cookie["name"] and cookie["max_age"] is ABSENT for cookie in ours["cookies"])
+    )
 
 
 def _http_plain_values(m: Mismatch) -> bool:
@@ -509,6 +517,13 @@ DIFFERENCES: tuple[Difference, ...] = (
         "azure.functions drops it silently",
         _never,
         _drop_reserved_name_cookies,
+    ),
+    Difference(
+        "http-cookie-unreadable-attributes",
+        frozenset({"http"}),
+        "a cookie whose Max-Age or Expires cannot be read is sent without that attribute, "
+        "with a warning naming it; the stock worker fails the response",
+        _unreadable_cookie_attributes,
     ),
     Difference(
         "http-output-plain-values",

@@ -569,7 +569,8 @@ def _http_wire(value: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "status_code": value["status_code"].value,
         "headers": {name: item.value for name, item in value["headers"].items()},
-        "cookies": None if cookies is None else [_cookie_wire(c) for c in cookies],
+        # The worker sends the entries of every cookie jar as one list (none for None).
+        "cookies": [entry for jar in cookies or () for entry in _cookie_wire(jar)],
         "body": wire_form(value["body"]),
     }
 

@@ -18,7 +18,7 @@ from hostrunner import MASTER_KEY, SETTINGS_APP, WEBAPP
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funcbind.bindings._http_response import HttpCookie
+from funcbind.bindings.http import HttpCookie
 from funcbind.datum import Datum
 from funcbind.host.app import load_hosted_app
 from funcbind.host.asgi import HostApplication

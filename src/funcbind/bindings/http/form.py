@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
-from ..errors import DecodeError
+from ...errors import DecodeError
 
 __all__ = [
     "DEFAULT_FORM_SIZE_LIMIT",

@@ -1,6 +1,6 @@
-"""Blob bindings (``blob`` in and out, ``blobTrigger``): payloads moved without copies.
+"""The blob converter (``blob`` in and out, ``blobTrigger``): payloads moved without copies.
 
-Inputs decode to a :class:`~funcbind.bindings._blobstream.BlobStream` (an
+Inputs decode to a :class:`~funcbind.bindings.blob.BlobStream` (an
 ``azure.functions.InputStream`` over the wire buffer), to the wire ``bytes`` object
 itself, or to ``str``.  Outputs pass ``bytes``, ``bytearray`` and ``memoryview``
 through untouched, and drain streams and file-like objects with at most one copy
@@ -16,28 +16,22 @@ from typing import Any
 
 from azure.functions import _abc as azf_abc
 
-from .._typing import TypeSpec
-from ..datum import Datum, DatumLike
-from ..errors import DecodeError, EncodeError, UnsupportedDatumError, UnsupportedValueError
-from ..errors import describe as describe_value
-from ..registry import BindingSpec, Decoder, Encoder, Registry
-from . import storage_sdk
-from ._blobstream import BlobStream
-from ._common import Metadata, binding_label
+from ..._typing import TypeSpec
+from ...datum import Datum, DatumLike
+from ...errors import DecodeError, EncodeError, UnsupportedDatumError, UnsupportedValueError
+from ...errors import describe as describe_value
+from ...registry import BindingSpec, Decoder, Encoder
+from .. import storage_sdk
+from .._common import Metadata, binding_label
+from .stream import BlobStream
 
-__all__ = ["BlobConverter", "BlobStream", "register"]
+__all__ = ["BlobConverter"]
 
 # Wire kinds that carry blob content; "stream" is never sent today but is bytes.
 _PAYLOAD_KINDS = frozenset({"bytes", "string", "stream"})
 # Payload objects known to be buffers, checked by exact type on the hot path.
 _BUFFER_TYPES = frozenset({bytes, bytearray, memoryview, mmap.mmap})
 _DRAIN_CHUNK = 256 * 1024
-
-
-def register(registry: Registry) -> None:
-    converter = BlobConverter()
-    registry.register("blob", converter=converter)
-    registry.register("blobTrigger", converter=converter, trigger=True, directions=("in",))
 
 
 class BlobConverter:

@@ -5,7 +5,7 @@ The stream keeps the object the wire gave (``bytes``, ``bytearray``, ``memoryvie
 for bytes.  A ``bytes`` payload is read through an ``io.BytesIO`` that shares the
 object (CPython never copies an initial ``bytes`` value), so reads run at C speed and
 ``read()`` of the whole payload returns the wire's object itself.  Other buffers are
-read through a ``memoryview`` (see ``_blobcursor``).  A ``str`` is encoded once, on
+read through a ``memoryview`` (see ``cursor``).  A ``str`` is encoded once, on
 first use.  Trigger metadata is kept as it arrived and each field is parsed on first
 access.  ``close()`` drops every reference the stream holds to the payload.
 """
@@ -23,11 +23,11 @@ from typing import Any, TypeVar, cast
 from azure.functions.blob import InputStream as AzureInputStream
 from typing_extensions import Buffer, Self
 
-from ..datetimes import parse_datetime
-from ..datum import DatumLike, parse_json
-from ..errors import DecodeError, describe
-from ._blobcursor import ViewCursor, byte_view
-from ._common import UNSET, Metadata
+from ...datetimes import parse_datetime
+from ...datum import DatumLike, parse_json
+from ...errors import DecodeError, describe
+from .._common import UNSET, Metadata
+from .cursor import ViewCursor, byte_view
 
 __all__ = ["BlobStream"]
 

@@ -1,10 +1,8 @@
-"""HTTP bindings: ``httpTrigger`` requests in, ``http`` responses out.
+"""The ``httpTrigger`` input: the http Datum to a lazy :class:`HttpRequest`.
 
-The request model, :class:`HttpRequest`, is an ``azure.functions.HttpRequest`` that
-keeps the worker's http Datum and builds each field on first access, once: a function
-that reads only ``req.method`` pays for nothing else.  The response side (in
-``_http_response``) turns ``azure.functions.HttpResponse``, text, bytes and JSON-able
-values into the http Datum the language workers send to the host.
+:class:`HttpRequest` is an ``azure.functions.HttpRequest`` that keeps the worker's http
+Datum and builds each field on first access, once (the readers are in ``fields``): a
+function that reads only ``req.method`` pays for nothing else.
 """
 
 from __future__ import annotations
@@ -16,52 +14,25 @@ from typing import Any
 import azure.functions.http
 from azure.functions import _abc as azure_abc
 
-from .._typing import TypeSpec
-from ..datum import DatumLike
-from ..errors import UnsupportedDatumError
-from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import UNSET, Metadata, binding_label
-from ._http_form import (
-    DEFAULT_FORM_SIZE_LIMIT,
-    Files,
-    Form,
-    get_form_size_limit,
-    parse_form,
-    set_form_size_limit,
-)
-from ._http_request import (
+from ..._typing import TypeSpec
+from ...datum import DatumLike
+from ...errors import UnsupportedDatumError
+from ...registry import BindingSpec, Decoder
+from .._common import UNSET, Metadata, binding_label
+from .cookies import parse_cookie_header
+from .fields import (
     RequestHeaders,
     encode_text,
     identities_of,
-    parse_cookie_header,
     parse_json_body,
     query_from_url,
     read_body,
     required_text,
     string_map,
 )
-from ._http_response import HttpCookie, encode_http_output, encode_response
+from .form import Files, Form, parse_form
 
-__all__ = [
-    "DEFAULT_FORM_SIZE_LIMIT",
-    "HttpCookie",
-    "HttpRequest",
-    "HttpRequestConverter",
-    "HttpResponseConverter",
-    "RequestHeaders",
-    "encode_http_output",
-    "encode_response",
-    "get_form_size_limit",
-    "parse_cookie_header",
-    "register",
-    "set_form_size_limit",
-]
-
-
-def register(registry: Registry) -> None:
-    registry.register("httpTrigger", converter=HttpRequestConverter(), trigger=True)
-    registry.register("http", converter=HttpResponseConverter())
-
+__all__ = ["HttpRequest", "HttpRequestConverter"]
 
 # -- the request model -----------------------------------------------------------
 
@@ -227,7 +198,7 @@ class HttpRequest(azure.functions.http.HttpRequest):
         return identities
 
 
-# -- converters ------------------------------------------------------------------
+# -- the converter -----------------------------------------------------------------
 
 
 class HttpRequestConverter:
@@ -262,34 +233,3 @@ class HttpRequestConverter:
             )
 
         return decode
-
-
-_OUTPUT_CLASSES: tuple[type, ...] = (
-    azure_abc.HttpResponse,
-    str,
-    bytes,
-    bytearray,
-    memoryview,
-    dict,
-    list,
-)
-
-
-def _output_accepted(spec: TypeSpec) -> bool:
-    if spec.kind in ("any", "none", "list"):
-        return True
-    if spec.kind == "union":
-        return all(_output_accepted(option) for option in spec.options)
-    return spec.subclass_of(*_OUTPUT_CLASSES)
-
-
-class HttpResponseConverter:
-    """``http`` output: HttpResponse, text, bytes or JSON values to the http Datum."""
-
-    directions = frozenset({"out"})
-    accepted_outputs = (
-        "azure.functions.HttpResponse, str, bytes, dict, list or None (and Optional of them)"
-    )
-
-    def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
-        return encode_http_output if _output_accepted(spec) else None

@@ -1,9 +1,9 @@
 """The request side of the HTTP bindings: reading the fields of an http Datum.
 
 ``RequestHeaders`` and the readers behind :class:`funcbind.bindings.http.HttpRequest`:
-string maps (headers, query, route values), the body, JSON, the Cookie header and
-claims identities.  Each reader turns bad wire data into a ``DecodeError`` naming the
-field.
+string maps (headers, query, route values), the body, JSON and claims identities (the
+Cookie header is read in ``cookies``).  Each reader turns bad wire data into a
+``DecodeError`` naming the field.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from urllib.parse import parse_qsl
 
 from azure.functions._http import HttpRequestHeaders
 
-from ..datum import parse_json, python_value
-from ..errors import DecodeError, describe
+from ...datum import parse_json, python_value
+from ...errors import DecodeError, describe
 
 __all__ = [
     "RequestHeaders",
     "encode_text",
     "identities_of",
-    "parse_cookie_header",
     "parse_json_body",
     "query_from_url",
     "read_body",
@@ -310,23 +309,6 @@ def _loads(text: str) -> Any:
         end = len(text) - len(text[end:].lstrip(_JSON_SPACE))
         raise json.JSONDecodeError("Extra data", text, end)
     return value
-
-
-def parse_cookie_header(header: str) -> dict[str, str]:
-    """The cookies of a ``Cookie`` request header: 'a=1; b="2"' -> {'a': '1', 'b': '2'}."""
-    cookies: dict[str, str] = {}
-    if not header:
-        return cookies
-    for pair in header.split(";"):
-        name, equals, value = pair.partition("=")
-        name = name.strip()
-        if not equals or not name or name in cookies:
-            continue
-        value = value.strip()
-        if len(value) > 1 and value[0] == '"' and value[-1] == '"':
-            value = value[1:-1]
-        cookies[name] = value
-    return cookies
 
 
 def identities_of(raw: Any, where: str) -> list[Any]:

@@ -53,6 +53,8 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "funcbind.bindings.blob",
     "funcbind.bindings.queue",
     "funcbind.bindings.timer",
+    "funcbind.bindings.eventgrid",
+    "funcbind.bindings.kafka",
 )
 
 

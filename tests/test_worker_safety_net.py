@@ -132,3 +132,24 @@ def test_a_function_for_every_name_loads_through_the_facade(name: str) -> None:
             assert getattr(ours, method)(annotation) is True, (name, method, annotation)
             loadable += 1
     assert loadable, f"no annotation of azure.functions loads a {name!r} function"
+
+
+def test_the_compatibility_table_names_every_name_and_how_it_is_served() -> None:
+    """docs/compatibility.md, "Binding type names": one row per family, each stock name in
+    one row, "yes" exactly for the names funcbind serves natively."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).parents[1] / "docs" / "compatibility.md"
+    text = doc.read_text(encoding="utf-8")
+    table = text.split("| family | binding types | native in funcbind | page |", 1)[1]
+    served: dict[str, bool] = {}
+    for row in table.split("\n\n", 1)[0].splitlines()[2:]:
+        _, names, native, _ = (cell.strip() for cell in row.strip("|").split("|"))
+        for name in re.findall(r"`([A-Za-z]+)`", names):
+            served[name] = native.startswith("yes")
+    assert set(STOCK_NAMES) <= set(served), sorted(set(STOCK_NAMES) - set(served))
+    registry = get_binding_registry().registry
+    assert {name for name, native in served.items() if native} == {
+        name for name in served if name in registry
+    }

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import conformance_eventgrid_kafka
 from conformance_compare import (
     Difference,
     Mismatch,
@@ -515,7 +516,7 @@ DIFFERENCES: tuple[Difference, ...] = (
     ),
     Difference(
         "output-none-sends-nothing",
-        frozenset({"http", "blob", "queue"}),
+        frozenset({"http", "blob", "queue", "eventGrid", "kafka"}),
         "None on an output sends nothing; azure.functions' converters raise NotImplementedError",
         _none_sends_nothing,
     ),
@@ -663,5 +664,7 @@ DIFFERENCES: tuple[Difference, ...] = (
         _generic_more_values,
     ),
 )
+
+DIFFERENCES += conformance_eventgrid_kafka.DIFFERENCES
 
 BY_ID = {difference.id: difference for difference in DIFFERENCES}

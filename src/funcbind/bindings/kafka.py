@@ -87,7 +87,7 @@ class _Batch:
             column = self.columns[array] = self._column(array)
         if column is None:
             return None
-        if len(column) != len(self.items):
+        if index >= len(column):
             raise DecodeError(
                 f"binding {self.binding!r}, field {array!r}, index {index}: expected one "
                 f"value per record ({len(self.items)}), got {len(column)}"

@@ -24,6 +24,7 @@ from typing import Any
 from azure.functions import _abc as azure_abc
 from azure.functions._eventgrid import CloudEvent as StockCloudEvent
 from azure.functions._eventgrid import EventGridEvent as StockEventGridEvent
+from azure.functions._eventgrid import EventGridOutputEvent as StockEventGridOutputEvent
 
 from .._typing import TypeSpec
 from ..datetimes import parse_datetime
@@ -328,6 +329,8 @@ def encode_events(value: Any) -> Datum | None:
         return Datum(value, "bytes")
     if value is None:
         return None
+    if cls is list or cls is tuple:
+        return _json(_list_entries(value), None)
     if isinstance(value, azure_abc.EventGridOutputEvent):
         return _json(_output_event(value), None)
     if isinstance(value, str):
@@ -347,7 +350,10 @@ def encode_events(value: Any) -> Datum | None:
 def _list_entries(items: Iterable[Any]) -> list[Any]:
     entries: list[Any] = []
     for index, item in enumerate(items):
-        if isinstance(item, str):
+        cls = type(item)
+        if cls is StockEventGridOutputEvent:
+            entries.append(_output_event(item))
+        elif isinstance(item, str):
             entries.append(item)
         elif isinstance(item, azure_abc.EventGridOutputEvent):
             entries.append(_output_event(item))

@@ -47,16 +47,8 @@ BINDING = "kafka"
 _ONE_RECORD = frozenset({"string", "json", "bytes"})
 _BATCH = frozenset({"collection_bytes", "collection_string"})
 
-# Field name in single-record metadata -> how the value is read.
+# How a single record's metadata field is read.
 _TEXT, _INT, _LIST = "text", "int", "list"
-_FIELDS = {
-    "Key": _TEXT,
-    "Partition": _INT,
-    "Offset": _INT,
-    "Topic": _TEXT,
-    "Timestamp": _TEXT,
-    "Headers": _LIST,
-}
 
 
 def register(registry: Registry) -> None:
@@ -67,9 +59,127 @@ def register(registry: Registry) -> None:
 # -- the model -----------------------------------------------------------------------
 
 
+class KafkaEvent(StockKafkaEvent):
+    """One Kafka record; every field is read on first access.
+
+    An instance of ``azure.functions.KafkaEvent``.  Without trigger metadata (the
+    ``kafka`` input binding, or a direct call) the metadata fields are None.  The events
+    of a batch are instances of a subclass that reads the batch's shared arrays.
+    """
+
+    __slots__ = (
+        "_binding",
+        "_body",
+        "_datum",
+        "_headers",
+        "_key",
+        "_metadata",
+        "_metadata_values",
+        "_offset",
+        "_partition",
+        "_timestamp",
+        "_topic",
+    )
+
+    def __init__(
+        self, datum: DatumLike, trigger_metadata: Metadata = None, *, binding: str = TRIGGER
+    ) -> None:
+        # The base __init__ takes every field converted up front; these slots replace
+        # its attributes, so it is deliberately not called.
+        self._datum = datum
+        self._metadata = trigger_metadata
+        self._binding = binding
+        self._body = UNSET
+        self._key = UNSET
+        self._offset = UNSET
+        self._partition = UNSET
+        self._topic = UNSET
+        self._timestamp = UNSET
+        self._headers = UNSET
+        self._metadata_values = UNSET
+
+    def get_body(self) -> bytes:
+        """The record value as bytes: the wire object itself, or text encoded once."""
+        body = self._body
+        if body is UNSET:
+            body = self._body = _as_bytes(self._datum.value)
+        return body  # type: ignore[no-any-return]
+
+    @property
+    def key(self) -> str | None:
+        value = self._key
+        if value is UNSET:
+            value = self._key = _single_field(self._metadata, "Key", _TEXT, self._binding)
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def offset(self) -> int | None:
+        value = self._offset
+        if value is UNSET:
+            value = self._offset = _single_field(self._metadata, "Offset", _INT, self._binding)
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def partition(self) -> int | None:
+        value = self._partition
+        if value is UNSET:
+            value = self._partition = _single_field(
+                self._metadata, "Partition", _INT, self._binding
+            )
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def topic(self) -> str | None:
+        value = self._topic
+        if value is UNSET:
+            value = self._topic = _single_field(self._metadata, "Topic", _TEXT, self._binding)
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def timestamp(self) -> str | None:
+        """The record timestamp as the host sent it (text, as in azure.functions)."""
+        value = self._timestamp
+        if value is UNSET:
+            value = self._timestamp = _single_field(
+                self._metadata, "Timestamp", _TEXT, self._binding
+            )
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def headers(self) -> list[Any] | None:
+        """The record headers, ``[{"Key": ..., "Value": <base64>}, ...]`` as sent."""
+        value = self._headers
+        if value is UNSET:
+            value = self._headers = _single_field(self._metadata, "Headers", _LIST, self._binding)
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        """Every trigger metadata entry's raw wire value, by name (None without any)."""
+        value = self._metadata_values
+        if value is UNSET:
+            value = self._metadata_values = _raw_values(self._metadata)
+        return value  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"<funcbind KafkaEvent at 0x{id(self):x}>"
+
+
+def _as_bytes(raw: Any) -> bytes:
+    if type(raw) is bytes:
+        return raw
+    if isinstance(raw, str):
+        return raw.encode("utf-8")
+    return bytes(raw)
+
+
+def _raw_values(metadata: Metadata) -> dict[str, Any] | None:
+    return None if metadata is None else {name: datum.value for name, datum in metadata.items()}
+
+
 class _Batch:
     """What the events of one batch share: the payload items and the metadata arrays,
-    each array parsed once on first use."""
+    each array parsed once, on first use."""
 
     __slots__ = ("binding", "columns", "items", "metadata")
 
@@ -79,20 +189,20 @@ class _Batch:
         self.binding = binding
         self.columns: dict[str, list[Any] | None] = {}
 
-    def value(self, name: str, index: int) -> Any:
-        array = f"{name}Array"
-        try:
-            column = self.columns[array]
-        except KeyError:
-            column = self.columns[array] = self._column(array)
+    def value(self, array: str, index: int) -> Any:
+        column = self.columns.get(array, UNSET)
+        if column is UNSET:
+            column = self._column(array)
+            self.columns[array] = column
         if column is None:
             return None
-        if index >= len(column):
+        try:
+            return column[index]
+        except IndexError:
             raise DecodeError(
                 f"binding {self.binding!r}, field {array!r}, index {index}: expected one "
                 f"value per record ({len(self.items)}), got {len(column)}"
-            )
-        return column[index]
+            ) from None
 
     def _column(self, array: str) -> list[Any] | None:
         datum = self.metadata.get(array) if self.metadata else None
@@ -111,153 +221,83 @@ class _Batch:
         raise DecodeError(f"{where}: expected a JSON array or a collection, got wire type {kind!r}")
 
 
-class KafkaEvent(StockKafkaEvent):
-    """One Kafka record; every field is read on first access.
+class _BatchEvent(KafkaEvent):
+    """One event of a batch: its fields are the batch's arrays at its index.
 
-    An instance of ``azure.functions.KafkaEvent``.  Without trigger metadata (the
-    ``kafka`` input binding, or a direct call) the metadata fields are None.
+    The arrays are parsed once per batch and an item read is a list index, so nothing
+    is memoised per event (which keeps a batch of N events at N two-slot objects).
     """
 
-    __slots__ = (
-        "_batch",
-        "_binding",
-        "_body",
-        "_datum",
-        "_headers",
-        "_index",
-        "_key",
-        "_metadata",
-        "_metadata_values",
-        "_offset",
-        "_partition",
-        "_timestamp",
-        "_topic",
-    )
+    __slots__ = ("_batch", "_index")
 
-    def __init__(
-        self,
-        datum: DatumLike | None,
-        trigger_metadata: Metadata = None,
-        *,
-        batch: _Batch | None = None,
-        index: int = 0,
-        binding: str = TRIGGER,
-    ) -> None:
-        # The base __init__ takes every field converted up front; these slots replace
-        # its attributes, so it is deliberately not called.
-        self._datum = datum
-        self._metadata = trigger_metadata
+    def __init__(self, batch: _Batch, index: int) -> None:
+        # KafkaEvent.__init__ is skipped: its memo slots stay unset and are never read.
         self._batch = batch
         self._index = index
-        self._binding = binding
-        self._body = UNSET
-        self._key = UNSET
-        self._offset = UNSET
-        self._partition = UNSET
-        self._topic = UNSET
-        self._timestamp = UNSET
-        self._headers = UNSET
-        self._metadata_values = UNSET
 
     def get_body(self) -> bytes:
-        """The record value as bytes: the wire object itself, or text encoded once."""
-        body = self._body
-        if body is UNSET:
-            batch = self._batch
-            raw = self._datum.value if batch is None else batch.items[self._index]  # type: ignore[union-attr]
-            if type(raw) is bytes:
-                body = raw
-            elif isinstance(raw, str):
-                body = raw.encode("utf-8")
-            else:
-                body = bytes(raw)
-            self._body = body
-        return body  # type: ignore[no-any-return]
+        return _as_bytes(self._batch.items[self._index])
 
     @property
     def key(self) -> str | None:
-        value = self._key
-        if value is UNSET:
-            value = self._key = self._field("Key")
-        return value  # type: ignore[no-any-return]
+        return self._batch.value("KeyArray", self._index)  # type: ignore[no-any-return]
 
     @property
     def offset(self) -> int | None:
-        value = self._offset
-        if value is UNSET:
-            value = self._offset = self._field("Offset")
-        return value  # type: ignore[no-any-return]
+        return self._batch.value("OffsetArray", self._index)  # type: ignore[no-any-return]
 
     @property
     def partition(self) -> int | None:
-        value = self._partition
-        if value is UNSET:
-            value = self._partition = self._field("Partition")
-        return value  # type: ignore[no-any-return]
+        return self._batch.value("PartitionArray", self._index)  # type: ignore[no-any-return]
 
     @property
     def topic(self) -> str | None:
-        value = self._topic
-        if value is UNSET:
-            value = self._topic = self._field("Topic")
-        return value  # type: ignore[no-any-return]
+        return self._batch.value("TopicArray", self._index)  # type: ignore[no-any-return]
 
     @property
     def timestamp(self) -> str | None:
-        """The record timestamp as the host sent it (text, as in azure.functions)."""
-        value = self._timestamp
-        if value is UNSET:
-            value = self._timestamp = self._field("Timestamp")
-        return value  # type: ignore[no-any-return]
+        return self._batch.value("TimestampArray", self._index)  # type: ignore[no-any-return]
 
     @property
     def headers(self) -> list[Any] | None:
-        """The record headers, ``[{"Key": ..., "Value": <base64>}, ...]`` as sent."""
-        value = self._headers
-        if value is UNSET:
-            value = self._headers = self._field("Headers")
-        return value  # type: ignore[no-any-return]
+        return self._batch.value("HeadersArray", self._index)  # type: ignore[no-any-return]
 
     @property
     def metadata(self) -> dict[str, Any] | None:
-        """Every trigger metadata entry's raw wire value, by name (None without any)."""
-        value = self._metadata_values
-        if value is UNSET:
-            source = self._metadata if self._batch is None else self._batch.metadata
-            value = None if source is None else {k: d.value for k, d in source.items()}
-            self._metadata_values = value
-        return value  # type: ignore[no-any-return]
-
-    def _field(self, name: str) -> Any:
-        batch = self._batch
-        if batch is not None:
-            return batch.value(name, self._index)
-        return _single_field(self._metadata, name, self._binding)
+        return _raw_values(self._batch.metadata)
 
     def __repr__(self) -> str:
-        where = f"index {self._index} " if self._batch is not None else ""
-        return f"<funcbind KafkaEvent {where}at 0x{id(self):x}>"
+        return f"<funcbind KafkaEvent index {self._index} at 0x{id(self):x}>"
 
 
 # -- single-record metadata ------------------------------------------------------------
 
 
-def _single_field(metadata: Metadata, name: str, binding: str) -> Any:
+def _single_field(metadata: Metadata, name: str, shape: str, binding: str) -> Any:
     if not metadata:
         return None
     datum = metadata.get(name)
-    if datum is None or datum.type is None or datum.value is None:
+    if datum is None:
         return None
     kind, raw = datum.type, datum.value
-    where = f"binding {binding!r}, trigger metadata field {name!r}"
-    shape = _FIELDS[name]
-    if kind == "json":
-        value = parse_json(raw, where)
+    if kind is None or raw is None:
+        return None
+    if kind == "json" and type(raw) is str:
+        # The host's usual shapes, without a parse: a quoted text with no escape, digits.
+        if shape == _TEXT and raw.count('"') == 2 and raw[0] == '"' == raw[-1]:
+            if "\\" not in raw:
+                return raw[1:-1]
+        elif shape == _INT and raw.isdigit() and raw.isascii() and (raw[0] != "0" or raw == "0"):
+            return int(raw)
+        value = parse_json(raw, _where(binding, name))
+    elif kind == "json":
+        value = parse_json(raw, _where(binding, name))
     elif kind in ("string", "int", "double"):
         value = raw
     else:
         raise DecodeError(
-            f"{where}: expected a json, string or number value, got wire type {kind!r}"
+            f"{_where(binding, name)}: expected a json, string or number value, "
+            f"got wire type {kind!r}"
         )
     if value is None:
         return None
@@ -265,12 +305,12 @@ def _single_field(metadata: Metadata, name: str, binding: str) -> Any:
         # azure.functions turns any JSON value into its text with str(); kept.
         return value if isinstance(value, str) else str(value)
     if shape == _INT:
-        return _whole_number(value, where)
+        return _whole_number(value, _where(binding, name))
     if isinstance(value, str) and kind == "string":
-        value = parse_json(value, where, expected="a JSON array")
+        value = parse_json(value, _where(binding, name), expected="a JSON array")
     if isinstance(value, list):
         return value
-    raise DecodeError(f"{where}: expected a JSON array, got {describe(value)}")
+    raise DecodeError(f"{_where(binding, name)}: expected a JSON array, got {describe(value)}")
 
 
 def _whole_number(value: Any, where: str) -> int:
@@ -288,6 +328,10 @@ def _whole_number(value: Any, where: str) -> int:
     raise DecodeError(f"{where}: expected a whole number, got {describe(value)}")
 
 
+def _where(binding: str, name: str) -> str:
+    return f"binding {binding!r}, trigger metadata field {name!r}"
+
+
 # -- decoding --------------------------------------------------------------------------
 
 
@@ -301,10 +345,7 @@ def decode_kafka(
     if kind in _BATCH and datum.value is not None:
         items = getattr(datum.value, COLLECTION_FIELDS[kind])
         batch = _Batch(items, trigger_metadata, binding)
-        return [
-            KafkaEvent(None, None, batch=batch, index=index, binding=binding)
-            for index in range(len(items))
-        ]
+        return [_BatchEvent(batch, index) for index in range(len(items))]
     raise UnsupportedDatumError(
         f"binding {binding!r}: expected a record (string, json or bytes) or a batch "
         f"(collection_bytes or collection_string), got wire type {kind!r}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import typing
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
@@ -177,3 +178,14 @@ def test_models_are_instances_of_the_stock_classes() -> None:
     assert issubclass(EventGridEvent, func.EventGridEvent)
     assert issubclass(CloudEvent, func.CloudEvent)
     assert "__dict__" not in EventGridEvent.__slots__
+
+
+def test_output_events_read_through_properties_when_attributes_move(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from funcbind.bindings import eventgrid
+
+    expected = OUTPUT.encode(output_event()).value
+    gone = ("_EventGridOutputEvent__gone",) * 6
+    monkeypatch.setattr(eventgrid, "_stock_fields", operator.itemgetter(*gone))
+    assert OUTPUT.encode(output_event()).value == expected

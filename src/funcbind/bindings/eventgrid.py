@@ -17,6 +17,7 @@ the same wire values, plus bytes-like buffers, ``dict`` events and ``None``
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -306,6 +307,31 @@ def _encodable(spec: TypeSpec) -> bool:
     return False
 
 
+# Where azure.functions' own EventGridOutputEvent keeps its fields (name-mangled
+# attributes); reading them skips six property calls per event.
+_STOCK_FIELDS = tuple(
+    f"_EventGridOutputEvent__{name}"
+    for name in ("id", "subject", "data_version", "event_type", "data", "event_time")
+)
+_stock_fields = operator.itemgetter(*_STOCK_FIELDS)
+
+
+def _stock_output_event(event: Any) -> dict[str, Any]:
+    """``_output_event`` for azure.functions' own class, from its attributes."""
+    try:
+        ident, subject, version, kind, data, moment = _stock_fields(event.__dict__)
+    except KeyError:  # a release that stores them otherwise: the public way
+        return _output_event(event)
+    return {
+        "id": ident,
+        "subject": subject,
+        "dataVersion": version,
+        "eventType": kind,
+        "data": data,
+        "eventTime": None if moment is None else moment.isoformat(),
+    }
+
+
 def _output_event(event: azure_abc.EventGridOutputEvent) -> dict[str, Any]:
     """The JSON object azure.functions sends for an EventGridOutputEvent (same keys,
     same order)."""
@@ -331,6 +357,8 @@ def encode_events(value: Any) -> Datum | None:
         return None
     if cls is list or cls is tuple:
         return _json(_list_entries(value), None)
+    if cls is StockEventGridOutputEvent:
+        return _json(_stock_output_event(value), None)
     if isinstance(value, azure_abc.EventGridOutputEvent):
         return _json(_output_event(value), None)
     if isinstance(value, str):
@@ -352,7 +380,7 @@ def _list_entries(items: Iterable[Any]) -> list[Any]:
     for index, item in enumerate(items):
         cls = type(item)
         if cls is StockEventGridOutputEvent:
-            entries.append(_output_event(item))
+            entries.append(_stock_output_event(item))
         elif isinstance(item, str):
             entries.append(item)
         elif isinstance(item, azure_abc.EventGridOutputEvent):

@@ -37,7 +37,9 @@ _MAYBE_TEXT = st.one_of(TOKEN, TOKEN, TOKEN, st.none(), st.integers(-5, 5), st.j
 
 
 def _time_value() -> st.SearchStrategy[Any]:
-    return st.one_of(datetime_texts(), datetime_texts(), st.none(), st.just(12345))
+    return st.one_of(
+        datetime_texts(), datetime_texts(), st.none(), st.sampled_from([12345, 0, [], ["x"]])
+    )
 
 
 @st.composite

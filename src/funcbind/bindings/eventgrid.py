@@ -78,7 +78,7 @@ def register(registry: Registry) -> None:
 
 def _event_datetime(body: Mapping[str, Any], key: str) -> datetime | None:
     text = body.get(key)
-    if text is None or text == "":  # azure.functions: None for a missing or empty time
+    if not text:  # azure.functions: None for a missing, null or empty time (any falsy value)
         return None
     if not isinstance(text, str):
         raise DecodeError(

@@ -22,6 +22,11 @@ attribute            default       meaning
                                    annotations it satisfies.  Without one, a converter
                                    that refuses no annotation decodes for the annotation
                                    the worker checked
+``delivers``         None          ``delivers(spec) -> bool``, for a family whose payload
+                                   picks among models (Event Grid events or CloudEvents):
+                                   whether ``decode()`` without an annotation gives what
+                                   ``spec`` asks for; the worker facade asks it before
+                                   ``model``
 ``accepted_inputs``  None          text naming the input annotations, for error messages
 ``accepted_outputs`` None          text naming the output annotations, for error messages
 ==================== ============= ==========================================================
@@ -142,6 +147,12 @@ CONVERTER_ATTRIBUTES: Mapping[str, Attribute] = _table(
         None,
         "the class decode() gives without an annotation (worker facade); without one, a "
         "converter that refuses no annotation decodes for the annotation the worker checked",
+    ),
+    Attribute(
+        "delivers",
+        None,
+        "delivers(spec) -> bool: whether decode() without an annotation gives what the "
+        "annotation asks for, for a family whose payload picks among models (worker facade)",
     ),
     Attribute("accepted_inputs", None, "the input annotations accepted, for error messages"),
     Attribute("accepted_outputs", None, "the output annotations accepted, for error messages"),

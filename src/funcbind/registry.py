@@ -68,6 +68,8 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "funcbind.bindings.warmup",
     "funcbind.bindings.mcp",
     "funcbind.bindings.connectors",
+    "funcbind.bindings.eventgrid",
+    "funcbind.bindings.kafka",
 )
 
 

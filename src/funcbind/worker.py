@@ -10,6 +10,12 @@ binding.  Decoders and encoders are compiled once per annotation and kept.
 Workers pass no annotation to ``decode`` (except for deferred SDK types): it decodes for
 no annotation, or, for a converter that refuses none (and has no ``model``, see
 :mod:`funcbind.converter`), for the input annotation the worker checked at function load.
+The safety net: a binding type name that the installed ``azure.functions`` registry
+knows and funcbind has no converter for (a family not built yet, or one a newer
+azure.functions release adds) is answered with azure.functions' own converter,
+unchanged, so that a function the stock registry loads also loads here.
+:func:`safety_net_names` lists the names served that way; docs/compatibility.md has
+the table.
 """
 
 from __future__ import annotations
@@ -23,12 +29,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._typing import ANY, normalize
-from .converter import decoder_attribute
+from .converter import converter_attribute, decoder_attribute
 from .datum import Datum, DatumLike
 from .errors import AnnotationError, FuncbindError, UnsupportedDatumError
 from .registry import BindingSpec, Decoder, Encoder, Registration, Registry, default_registry
 
-__all__ = ["WorkerBinding", "WorkerRegistry", "get_binding_registry"]
+__all__ = [
+    "WorkerBinding",
+    "WorkerRegistry",
+    "get_binding_registry",
+    "safety_net_names",
+    "stock_binding_names",
+]
 
 _logger = logging.getLogger("funcbind.worker")
 
@@ -101,6 +113,9 @@ class WorkerBinding:
             decoder = self._registry.decoder(self.name, pytype, self._spec("in"))
             if decoder_attribute(decoder, "supports_deferred_binding"):
                 return True  # the worker passes pytype= for these
+            delivers = converter_attribute(self._registration.converter, "delivers")
+            if delivers is not None:  # a family whose decode picks among models
+                return bool(delivers(normalize(pytype)))
             model = self._registration.model
             spec = normalize(pytype)
             if model is None:
@@ -267,18 +282,61 @@ class WorkerRegistry:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._bindings: dict[str, WorkerBinding | None] = {}
+        self._bindings: dict[str, Any] = {}
 
-    def get(self, name: str) -> WorkerBinding | None:
-        """The binding for ``name``, or None when funcbind does not handle it."""
+    def get(self, name: str) -> Any:
+        """The binding for ``name``: funcbind's, else azure.functions' (the safety net).
+
+        None only for names neither knows; the worker then uses its generic binding.
+        """
         try:
             return self._bindings[name]
         except KeyError:
             pass
         registration = self.registry.get(name)
-        binding = WorkerBinding(self.registry, registration) if registration else None
+        binding: Any
+        if registration is not None:
+            binding = WorkerBinding(self.registry, registration)
+        else:
+            binding = _stock_converter(name)
         self._bindings[name] = binding
         return binding
+
+    def safety_net_names(self) -> list[str]:
+        """The names this registry answers with azure.functions' own converter."""
+        return [name for name in stock_binding_names() if name not in self.registry]
+
+
+def _stock_registry() -> Any:
+    """azure.functions' converter table: the metaclass that holds one dict of them.
+
+    Read from ``azure.functions.meta`` itself, never through
+    ``azure.functions.get_binding_registry``: an app that plugs funcbind in replaces
+    that function with funcbind's (docs/compatibility.md), which would loop back here.
+    Imported on first use so that ``import funcbind`` stays light.
+    """
+    from azure.functions import meta
+
+    return meta._ConverterMeta
+
+
+def _stock_converter(name: str) -> Any:
+    # Only string names: the stock table's stray key True is no binding type.
+    return _stock_registry().get(name) if isinstance(name, str) else None
+
+
+def stock_binding_names() -> list[str]:
+    """Every binding type name the installed azure.functions registry knows, sorted.
+
+    Its table also holds a stray key ``True`` (a trigger converter declared with
+    ``trigger=True``), which is no binding type name and is left out.
+    """
+    return sorted(name for name in _stock_registry()._bindings if isinstance(name, str))
+
+
+def safety_net_names() -> list[str]:
+    """The names ``get_binding_registry()`` answers with azure.functions' own converter."""
+    return get_binding_registry().safety_net_names()
 
 
 _default: WorkerRegistry | None = None

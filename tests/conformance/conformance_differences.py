@@ -16,6 +16,7 @@ from typing import Any
 
 import conformance_data_differences
 import conformance_durable_cases
+import conformance_eventgrid_kafka
 from conformance_compare import (
     Difference,
     Mismatch,
@@ -534,7 +535,7 @@ DIFFERENCES: tuple[Difference, ...] = (
     ),
     Difference(
         "output-none-sends-nothing",
-        frozenset({"http", "blob", "queue"}),
+        frozenset({"http", "blob", "queue", "eventGrid", "kafka"}),
         "None on an output sends nothing; azure.functions' converters raise NotImplementedError",
         _none_sends_nothing,
     ),
@@ -687,5 +688,6 @@ DIFFERENCES: tuple[Difference, ...] = (
 DIFFERENCES = (*DIFFERENCES, *conformance_data_differences.DIFFERENCES)
 # Durable Functions, warmup, MCP and connector triggers.
 DIFFERENCES += conformance_durable_cases.DIFFERENCES
+DIFFERENCES += conformance_eventgrid_kafka.DIFFERENCES
 
 BY_ID = {difference.id: difference for difference in DIFFERENCES}

@@ -450,4 +450,9 @@ def cases(binding: str, direction: str) -> st.SearchStrategy[Case]:
         if direction == "in":
             return conformance_durable_cases.decode_case(binding)
         return conformance_durable_cases.encode_case(binding)
+    import conformance_eventgrid_kafka  # imports this module: imported on first use
+
+    found = conformance_eventgrid_kafka.cases(binding, direction)
+    if found is not None:
+        return found
     return _decode_case(binding) if direction == "in" else _encode_case(binding)

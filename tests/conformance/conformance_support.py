@@ -33,6 +33,7 @@ from typing import Any
 import azure.functions as func
 import conformance_data
 import conformance_durable
+import conformance_eventgrid_kafka_plans as eventgrid_kafka
 from azure.functions import meta
 
 import funcbind
@@ -41,6 +42,9 @@ from funcbind.datum import COLLECTION_FIELDS
 TRIGGERS = frozenset({"httpTrigger", "blobTrigger", "queueTrigger", "timerTrigger"})
 DECODE_BINDINGS = ("httpTrigger", "blob", "blobTrigger", "queueTrigger", "timerTrigger", "generic")
 ENCODE_BINDINGS = ("http", "blob", "queue", "generic")
+TRIGGERS |= eventgrid_kafka.TRIGGERS
+DECODE_BINDINGS += eventgrid_kafka.DECODE_BINDINGS
+ENCODE_BINDINGS += eventgrid_kafka.ENCODE_BINDINGS
 
 # Durable Functions, warmup, MCP and connector triggers (conformance_durable.py).
 TRIGGERS |= conformance_durable.DURABLE_TRIGGERS
@@ -245,6 +249,8 @@ def value_from_spec(spec: Any) -> Any:
         return conformance_data.VALUE_KINDS[kind](content, value_from_spec)
     if kind in conformance_durable.VALUE_KINDS:
         return conformance_durable.VALUE_KINDS[kind](content)
+    if kind in eventgrid_kafka.VALUE_KINDS:
+        return eventgrid_kafka.VALUE_KINDS[kind](content)
     raise ValueError(f"unknown value kind {kind!r}")
 
 
@@ -453,7 +459,7 @@ PLANS: dict[str, dict[str, Probe]] = {
     "queueTrigger": QUEUE_MESSAGE_PLAN,
     "timerTrigger": TIMER_PLAN,
 }
-MODEL_CLASSES: dict[str, type] = {
+MODEL_CLASSES: dict[str, type | tuple[type, ...]] = {
     "httpTrigger": func.HttpRequest,
     "blob": func.blob.InputStream,
     "blobTrigger": func.blob.InputStream,
@@ -471,6 +477,8 @@ MODEL_CLASSES.update(conformance_data.MODEL_CLASSES)
 
 PLANS.update(conformance_durable.PLANS)
 MODEL_CLASSES.update(conformance_durable.MODEL_CLASSES)
+PLANS.update(eventgrid_kafka.PLANS)
+MODEL_CLASSES.update(eventgrid_kafka.MODEL_CLASSES)  # a tuple: the payload picks the class
 # Public members of the stock classes that are probed under another spelling.
 PROBED_AS: dict[str, str] = {"readinto1": "readinto1(bytearray(7))"}
 
@@ -512,7 +520,7 @@ def _observe_decode(implementation: Any, case: Case) -> dict[str, Outcome]:
     stock_class = MODEL_CLASSES[case.binding]
     observed = {
         DECODE: Outcome(value="<model>"),
-        INSTANCE: Outcome(value=isinstance(decoded.value, stock_class)),
+        INSTANCE: Outcome(value=_instance_of(decoded.value, stock_class)),
     }
     shared = decode_with(implementation, case)
     for member, probe in plan.items():
@@ -523,9 +531,19 @@ def _observe_decode(implementation: Any, case: Case) -> dict[str, Outcome]:
     return observed
 
 
-def _has_member(stock_class: type, member: str) -> bool:
+def _has_member(stock_class: type | tuple[type, ...], member: str) -> bool:
+    if member.startswith("<"):
+        return True  # not a member: what the plan says about the model as a whole
     name = member.split("(", maxsplit=1)[0].split(" ", maxsplit=1)[0]
-    return hasattr(stock_class, name)
+    classes = stock_class if isinstance(stock_class, tuple) else (stock_class,)
+    return any(hasattr(cls, name) for cls in classes)
+
+
+def _instance_of(value: Any, stock_class: type | tuple[type, ...]) -> bool:
+    """isinstance, for each event of a batch too."""
+    if isinstance(value, list):
+        return all(isinstance(item, stock_class) for item in value)
+    return isinstance(value, stock_class)
 
 
 def _plain(value: Any) -> Any:

@@ -115,7 +115,8 @@ def test_every_public_member_of_the_stock_model_is_observed(binding: str) -> Non
     stock_class = MODEL_CLASSES[binding]
     probed = {name.split("(")[0].split(" ")[0] for name in PLANS[binding]}
     probed |= {name for name, plan_name in PROBED_AS.items() if plan_name in PLANS[binding]}
-    public = {name for name in dir(stock_class) if not name.startswith("_")}
+    classes = stock_class if isinstance(stock_class, tuple) else (stock_class,)
+    public = {name for cls in classes for name in dir(cls) if not name.startswith("_")}
     assert public <= probed, f"not observed: {sorted(public - probed)}"
 
 

@@ -447,3 +447,21 @@ def test_the_app_can_plug_funcbind_in_itself(
     assert meta.BINDING_REGISTRY is funcbind.get_binding_registry()
     found = response_diff.compare(responses(funcbind_run), responses(plugged))
     assert not found, _report(found)
+
+
+def test_event_grid_and_kafka_values_reach_the_responses(funcbind_run: worker_driver.Run) -> None:
+    """What the Event Grid and Kafka functions saw, through funcbind's converters."""
+    forwarded = json.loads(funcbind_run.invocations["eventgrid-event"].output_data[0].data.json)
+    assert forwarded["id"] == "seen-00010001-0001-0001-0001-000100010001"
+    assert forwarded["eventTime"] == "2017-07-14T23:10:27.768966+00:00"
+    assert forwarded["data"]["class"] == "EventGridEvent"
+    cloud = json.loads(funcbind_run.invocations["eventgrid-cloud-event"].output_data[0].data.json)
+    assert cloud["data"]["class"] == "CloudEvent"
+    assert list(cloud["data"]["extension_attrs"]) == ["traceparent"]
+    record = json.loads(funcbind_run.invocations["kafka-record"].return_value.string)
+    assert (record["key"], record["offset"], record["partition"]) == ("user-1", 42, 3)
+    batch = json.loads(funcbind_run.invocations["kafka-batch"].return_value.string)
+    assert [(r["key"], r["offset"], r["headers"]) for r in batch] == [
+        ("user-1", 42, [{"Key": "trace", "Value": "YWJj"}]),
+        (None, 43, []),
+    ]

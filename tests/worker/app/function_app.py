@@ -278,3 +278,80 @@ def on_sql_changes(changes: str, notes: func.Out[str]) -> None:
     """sqlTrigger: neither registry serves it (azure.functions 1.26 and 2.x lack it), so the
     worker's generic binding hands over the change list as text."""
     notes.set(changes)
+
+
+@app.event_grid_trigger(arg_name="event")
+@app.event_grid_output(
+    arg_name="forward", topic_endpoint_uri="TopicEndpoint", topic_key_setting="TopicKey"
+)
+def on_event(event: func.EventGridEvent, forward: func.Out[func.EventGridOutputEvent]) -> None:
+    """An Event Grid trigger (Event Grid schema or CloudEvents, as the payload says);
+    what it decoded goes out as an EventGridOutputEvent (the eventGrid converter)."""
+    if isinstance(event, func.CloudEvent):
+        report: dict[str, typing.Any] = {
+            "class": "CloudEvent",
+            "source": event.source,
+            "type": event.type,
+            "specversion": event.specversion,
+            "time": _isoformat(event.time),
+            "datacontenttype": event.datacontenttype,
+            "dataschema": event.dataschema,
+            "extension_attrs": event.extension_attrs,
+        }
+        moment, kind = event.time, event.type
+    else:
+        report = {
+            "class": "EventGridEvent",
+            "topic": event.topic,
+            "event_type": event.event_type,
+            "event_time": _isoformat(event.event_time),
+            "data_version": event.data_version,
+        }
+        moment, kind = event.event_time, event.event_type
+    report["data"] = event.get_json()
+    forward.set(
+        func.EventGridOutputEvent(
+            id=f"seen-{event.id}",
+            data=report,
+            subject=str(event.subject),
+            event_type=str(kind),
+            event_time=moment,
+            data_version="1.0",
+        )
+    )
+
+
+def _kafka_report(event: func.KafkaEvent) -> dict[str, typing.Any]:
+    return {
+        "body": event.get_body().decode("utf-8", "replace"),
+        "key": event.key,
+        "offset": event.offset,
+        "partition": event.partition,
+        "topic": event.topic,
+        "timestamp": event.timestamp,
+        "headers": event.headers,
+        "metadata_keys": sorted(event.metadata or {}),
+    }
+
+
+@app.kafka_trigger(
+    arg_name="record", topic="orders", broker_list="BrokerList", consumer_group="$Default"
+)
+@app.queue_output(arg_name="$return", queue_name="kafka-seen", connection=STORAGE)
+def on_record(record: func.KafkaEvent) -> str:
+    """A Kafka trigger, one record; what it decoded goes to a queue."""
+    return json.dumps(_kafka_report(record), sort_keys=True)
+
+
+@app.kafka_trigger(
+    arg_name="records",
+    topic="orders",
+    broker_list="BrokerList",
+    consumer_group="$Default",
+    cardinality="many",
+    data_type="string",
+)
+@app.queue_output(arg_name="$return", queue_name="kafka-seen", connection=STORAGE)
+def on_records(records: typing.List[func.KafkaEvent]) -> str:
+    """A Kafka trigger, a batch (cardinality many)."""
+    return json.dumps([_kafka_report(record) for record in records], sort_keys=True)

@@ -53,6 +53,9 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "funcbind.bindings.blob",
     "funcbind.bindings.queue",
     "funcbind.bindings.timer",
+    # messaging families
+    "funcbind.bindings.eventhub",
+    "funcbind.bindings.servicebus",
 )
 
 

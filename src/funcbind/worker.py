@@ -64,7 +64,8 @@ class WorkerBinding:
         Workers call ``decode`` without the annotation (except for deferred SDK
         types), so an annotation is only accepted here when the binding's own model
         (the converter's ``model``) satisfies it: a ``queueTrigger`` parameter
-        annotated ``dict`` would otherwise receive a QueueMessage.
+        annotated ``dict`` would otherwise receive a QueueMessage.  A converter whose
+        ``batches`` is true may also deliver a list of its model (a batch trigger).
         """
         try:
             return self._input_checks[pytype]
@@ -86,6 +87,9 @@ class WorkerBinding:
             if model is None:
                 return True
             spec = normalize(pytype)
+            if spec.kind == "list" and getattr(self._registration.converter, "batches", False):
+                # A batch trigger's model may arrive as a list (cardinality many).
+                return spec.item is not None and spec.item.satisfied_by(model)
             return spec.kind == "any" or spec.satisfied_by(model)
         except Exception:
             return False

@@ -664,4 +664,9 @@ DIFFERENCES: tuple[Difference, ...] = (
     ),
 )
 
+# Event Hubs and Service Bus.
+from conformance_messaging_differences import MESSAGING_DIFFERENCES  # noqa: E402
+
+DIFFERENCES += MESSAGING_DIFFERENCES
+
 BY_ID = {difference.id: difference for difference in DIFFERENCES}

@@ -433,4 +433,8 @@ def _encode_case(binding: str) -> st.SearchStrategy[Case]:
 
 def cases(binding: str, direction: str) -> st.SearchStrategy[Case]:
     """Generated cases for one binding and direction ("in": decode, "out": encode)."""
+    import conformance_messaging_strategies as messaging  # it builds on this module
+
+    if binding in messaging.BINDINGS:
+        return messaging.cases(binding, direction)
     return _decode_case(binding) if direction == "in" else _encode_case(binding)

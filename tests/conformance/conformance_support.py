@@ -32,6 +32,13 @@ from typing import Any
 
 import azure.functions as func
 from azure.functions import meta
+from conformance_messaging_plans import (
+    MESSAGING_DECODE,
+    MESSAGING_ENCODE,
+    MESSAGING_MODELS,
+    MESSAGING_PLANS,
+    MESSAGING_TRIGGERS,
+)
 
 import funcbind
 from funcbind.datum import COLLECTION_FIELDS
@@ -39,6 +46,10 @@ from funcbind.datum import COLLECTION_FIELDS
 TRIGGERS = frozenset({"httpTrigger", "blobTrigger", "queueTrigger", "timerTrigger"})
 DECODE_BINDINGS = ("httpTrigger", "blob", "blobTrigger", "queueTrigger", "timerTrigger", "generic")
 ENCODE_BINDINGS = ("http", "blob", "queue", "generic")
+# Event Hubs and Service Bus (conformance_messaging_plans.py).
+TRIGGERS |= MESSAGING_TRIGGERS
+DECODE_BINDINGS += MESSAGING_DECODE
+ENCODE_BINDINGS += MESSAGING_ENCODE
 
 
 # -- outcomes -------------------------------------------------------------------------
@@ -449,6 +460,8 @@ MODEL_CLASSES: dict[str, type] = {
     "queueTrigger": func.queue.QueueMessage,
     "timerTrigger": func.timer.TimerRequest,
 }
+PLANS.update(MESSAGING_PLANS)
+MODEL_CLASSES.update(MESSAGING_MODELS)
 # Public members of the stock classes that are probed under another spelling.
 PROBED_AS: dict[str, str] = {"readinto1": "readinto1(bytearray(7))"}
 
@@ -487,6 +500,8 @@ def _observe_decode(implementation: Any, case: Case) -> dict[str, Outcome]:
         return {DECODE: decoded}
     if plan is None or decoded.value is None:
         return {DECODE: Outcome(value=_plain(decoded.value))}
+    if isinstance(decoded.value, list):
+        return _observe_batch(decoded.value, plan, case)
     stock_class = MODEL_CLASSES[case.binding]
     observed = {
         DECODE: Outcome(value="<model>"),
@@ -498,6 +513,23 @@ def _observe_decode(implementation: Any, case: Case) -> dict[str, Outcome]:
             continue  # to_dict() and friends exist on azure-functions 2.x only
         model = decode_with(implementation, case) if member in FRESH_PROBES else shared
         observed[member] = attempt(lambda model=model, probe=probe: probe(model, case))
+    return observed
+
+
+BATCH_ITEMS_OBSERVED = 6
+
+
+def _observe_batch(items: list[Any], plan: dict[str, Probe], case: Case) -> dict[str, Outcome]:
+    """A batch trigger's list: its length, then every member of each item as "[i] member"."""
+    stock_class = MODEL_CLASSES[case.binding]
+    observed = {DECODE: Outcome(value="<batch>"), "len()": attempt(lambda: len(items))}
+    for index, item in enumerate(items[:BATCH_ITEMS_OBSERVED]):
+        observed[f"[{index}] {INSTANCE}"] = Outcome(value=isinstance(item, stock_class))
+        for member, probe in plan.items():
+            if _has_member(stock_class, member):
+                observed[f"[{index}] {member}"] = attempt(
+                    lambda item=item, probe=probe: probe(item, case)
+                )
     return observed
 
 

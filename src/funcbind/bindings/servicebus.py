@@ -222,8 +222,8 @@ class ServiceBusMessage(StockServiceBusMessage):
 
     @property
     def force_persistence(self) -> bool | None:
-        """Not available: the host sends no boolean (NotImplementedError, as the stock)."""
-        raise NotImplementedError(
+        """Not available: the host sends no boolean (a NotImplementedError, as the stock)."""
+        raise UnsupportedDatumError(
             f"binding {TRIGGER!r}: force_persistence is not sent by the host (it would need "
             f"a boolean in trigger metadata)"
         )

@@ -314,3 +314,26 @@ def test_to_dict_of_the_stock_class_works_on_the_lazy_model() -> None:
     event = decode(Datum("x", "string"), single_metadata())
     assert event.to_dict()["sequence_number"] == 47
     assert event.to_dict()["body"] == "x"
+
+
+def test_json_null_text_is_none_not_the_text_none() -> None:
+    metadata = single_metadata(PartitionKey=Datum("null", "json"))
+    stock = (
+        func.get_binding_registry()
+        .get(TRIGGER)
+        .decode(Datum("x", "string"), trigger_metadata=metadata)
+    )
+    assert stock.partition_key == "None"
+    assert decode(Datum("x", "string"), metadata).partition_key is None
+
+
+def test_invalid_json_in_metadata_names_the_field() -> None:
+    event = decode(Datum("x", "string"), single_metadata(Properties=Datum("{oops", "json")))
+    with pytest.raises(DecodeError, match=r"eventHubTrigger.*'Properties'"):
+        _ = event.metadata
+    assert event.sequence_number == 47
+
+
+def test_repr_reads_no_field() -> None:
+    event = decode(Datum("x", "string"), single_metadata(EnqueuedTimeUtc=Datum("soon", "string")))
+    assert repr(event).startswith("<funcbind EventHubEvent")

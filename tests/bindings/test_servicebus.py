@@ -266,3 +266,24 @@ def test_to_dict_of_the_stock_class_works_on_the_lazy_model() -> None:
     as_dict = message.to_dict()
     assert as_dict["message_id"] == "abcee18397398d93891830a0aac89eed"
     assert as_dict["time_to_live"] == str(message.time_to_live)
+
+
+def test_repr_never_fails() -> None:
+    message = decode(Datum("x", "string"), single_metadata(MessageId=Datum("{", "json")))
+    assert "<unreadable>" in repr(message)
+
+
+def test_batch_values_are_typed_as_for_one_message() -> None:
+    """azure.functions hands batch array items on as they are (a delivery count of "3"
+    stays a str); funcbind converts them as it converts one message's fields."""
+    metadata = {
+        "UserPropertiesArray": Datum("[{}]", "json"),
+        "DeliveryCountArray": Datum('["3"]', "json"),
+    }
+    stock = (
+        func.get_binding_registry()
+        .get(TRIGGER)
+        .decode(collection("collection_string", ["a"]), trigger_metadata=metadata)
+    )
+    assert stock[0].delivery_count == "3"
+    assert decode(collection("collection_string", ["a"]), metadata)[0].delivery_count == 3

@@ -142,6 +142,7 @@ def test_a_batch_is_a_list_of_events_with_their_own_properties() -> None:
     assert events[2].partition_key == "pk-2"
     assert events[1].iothub_metadata == {"connection-device-id": "device-1"}
     assert events[0].metadata is not None and "SystemPropertiesArray" in events[0].metadata
+    assert events[2].metadata is events[0].metadata  # parsed once for the batch
 
 
 def test_json_batches_send_each_item_as_its_json_text() -> None:

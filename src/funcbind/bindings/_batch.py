@@ -108,7 +108,7 @@ class Payload:
     reads them.  ``raw_text`` keeps ``collection_string`` items as ``str``.
     """
 
-    __slots__ = ("_bodies", "datum", "fields", "metadata", "raw_text")
+    __slots__ = ("_bodies", "_plain", "datum", "fields", "metadata", "raw_text")
 
     def __init__(
         self, datum: DatumLike, metadata: Metadata, fields: FieldReader, *, raw_text: bool = False
@@ -118,6 +118,7 @@ class Payload:
         self.fields = fields
         self.raw_text = raw_text
         self._bodies: Sequence[Any] | None = None
+        self._plain: dict[str, Any] | None = None
 
     def single_body(self) -> bytes:
         value = self.datum.value
@@ -151,3 +152,14 @@ class Payload:
         if kind == "collection_string":
             return item if self.raw_text else item.encode("utf-8")
         return json.dumps(item).encode("utf-8")
+
+    def plain_metadata(self) -> dict[str, Any] | None:
+        """The trigger metadata as plain Python, made once for all messages of a batch.
+
+        azure.functions documents the metadata of a batch as shared by its events (read
+        it from any one); one dict, not a copy per message, keeps that O(1) per read.
+        """
+        plain = self._plain
+        if plain is None and self.metadata is not None:
+            plain = self._plain = self.fields.everything(self.metadata)
+        return plain

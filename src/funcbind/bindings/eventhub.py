@@ -200,8 +200,7 @@ class EventHubEvent(StockEventHubEvent):
     @memo_slot
     def metadata(self) -> dict[str, Any] | None:
         """The trigger metadata as plain Python (JSON parsed), or None without any."""
-        metadata = self._payload.metadata
-        return None if metadata is None else self._payload.fields.everything(metadata)
+        return self._payload.plain_metadata()
 
     def _read(self, name: str, single: Any, item: Any) -> Any:
         """Field ``name`` of this event: its own Datum, or its batch entry's value."""

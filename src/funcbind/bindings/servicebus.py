@@ -231,8 +231,7 @@ class ServiceBusMessage(StockServiceBusMessage):
     @memo_slot
     def metadata(self) -> dict[str, Any] | None:
         """The trigger metadata as plain Python (JSON parsed), or None without any."""
-        metadata = self._payload.metadata
-        return None if metadata is None else self._payload.fields.everything(metadata)
+        return self._payload.plain_metadata()
 
     def __repr__(self) -> str:
         try:

@@ -234,6 +234,7 @@ def test_one_event_annotation_refuses_a_batch_clearly() -> None:
 
 def test_optional_event_takes_a_null_payload() -> None:
     assert decode(Datum(None, None), single_metadata(), Optional[func.EventHubEvent]) is None
+    assert decode(Datum(None, None), batch_metadata(0), Optional[list[func.EventHubEvent]]) is None
 
 
 @pytest.mark.parametrize(

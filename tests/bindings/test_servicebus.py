@@ -125,8 +125,11 @@ def test_malformed_metadata_fails_only_the_field_read(
     assert "serviceBusTrigger" in str(caught.value) and field in str(caught.value)
 
 
-def test_a_message_without_a_payload_has_an_empty_body() -> None:
-    assert decode(None, single_metadata()).get_body() == b""
+@pytest.mark.parametrize("annotation", [Any, Optional[func.ServiceBusMessage]])
+def test_a_message_without_a_payload_has_an_empty_body(annotation: Any) -> None:
+    assert decode(None, single_metadata(), annotation).get_body() == b""
+    null = decode(Datum(None, None), single_metadata(), annotation)  # funcbind's own invoke
+    assert (null.get_body(), null.message_id) == (b"", "abcee18397398d93891830a0aac89eed")
 
 
 @pytest.mark.parametrize("datum", [Datum(1, "int"), collection("collection_sint64", [1])])

@@ -17,12 +17,17 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from .._typing import TypeSpec
 from ..datum import COLLECTION_FIELDS, DatumLike, parse_json
 from ..errors import DecodeError, describe
+from ..registry import BindingSpec, Decoder
 from ._common import Metadata
 from ._metadata import FieldReader
+from .generic import GenericConverter
 
-__all__ = ["Batch", "Payload"]
+__all__ = ["Batch", "Payload", "compile_decoder"]
+
+_GENERIC = GenericConverter()
 
 _T = TypeVar("_T")
 
@@ -163,3 +168,63 @@ class Payload:
         if plain is None and self.metadata is not None:
             plain = self._plain = self.fields.everything(self.metadata)
         return plain
+
+
+def compile_decoder(
+    spec: TypeSpec,
+    binding: BindingSpec,
+    decode: Decoder,
+    model: type,
+    noun: str,
+    *,
+    null_is_a_message: bool = False,
+) -> Decoder | None:
+    """The decoder of a batch trigger for one annotation.
+
+    ``decode`` gives one ``model`` or a list of them, as the trigger metadata says (what
+    workers call, without an annotation).  An annotation of the model turns a batch into
+    an error that says what to change; ``list[model]`` turns one message into a list of
+    one; plain annotations (``str``, ``dict``, ``list[str]``) get the bodies themselves.
+    ``Optional[model]`` gives None for a null payload, unless ``null_is_a_message`` (a
+    Service Bus message may have no body at all).
+    """
+    if spec.kind == "any":
+        return decode
+    if spec.satisfied_by(model):
+        compiled = _one(decode, binding.type, model, noun)
+    elif spec.kind == "list" and spec.item is not None and spec.item.satisfied_by(model):
+        compiled = _listed(decode)
+    else:
+        return _GENERIC.decoder(spec, binding)
+    return _optional(compiled) if spec.optional and not null_is_a_message else compiled
+
+
+def _one(decode: Decoder, binding: str, model: type, noun: str) -> Decoder:
+    def decode_one(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
+        found = decode(datum, trigger_metadata)
+        if isinstance(found, list):
+            raise DecodeError(
+                f"binding {binding!r}: expected one {noun} for a {model.__name__} parameter, "
+                f"got a batch of {len(found)}; annotate the parameter as "
+                f"list[func.{model.__name__}], or set cardinality to 'one'"
+            )
+        return found
+
+    return decode_one
+
+
+def _listed(decode: Decoder) -> Decoder:
+    def decode_list(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
+        found = decode(datum, trigger_metadata)
+        return found if isinstance(found, list) else [found]
+
+    return decode_list
+
+
+def _optional(decode: Decoder) -> Decoder:
+    def decode_optional(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
+        if datum is None or datum.type is None or datum.value is None:
+            return None
+        return decode(datum, trigger_metadata)
+
+    return decode_optional

@@ -31,16 +31,14 @@ from azure.functions._eventhub import EventHubEvent as StockEventHubEvent
 from .._typing import TypeSpec
 from ..datum import Datum, DatumLike
 from ..errors import (
-    DecodeError,
     UnsupportedDatumError,
     UnsupportedValueError,
     describe,
 )
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._batch import Batch, Payload
+from ._batch import Batch, Payload, compile_decoder
 from ._common import Metadata, memo_slot
 from ._metadata import FieldReader
-from .generic import GenericConverter
 
 __all__ = [
     "EventHubConverter",
@@ -56,9 +54,6 @@ OUTPUT = "eventHub"
 ONE = "SystemProperties"
 MANY = "SystemPropertiesArray"
 _IOTHUB = "iothub-"
-
-_TEXT_KINDS = frozenset({"string", "json"})
-_GENERIC = GenericConverter()
 
 
 def register(registry: Registry) -> None:
@@ -282,54 +277,6 @@ def decode_input(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
     return _decode_by_payload(datum, None, OUTPUT)
 
 
-def _one_event(decode: Decoder, binding: str) -> Decoder:
-    """For an annotation of one event: a batch is a configuration error, said clearly."""
-
-    def decode_one(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
-        event = decode(datum, trigger_metadata)
-        if isinstance(event, list):
-            raise DecodeError(
-                f"binding {binding!r}: expected one event for an EventHubEvent parameter, "
-                f"got a batch of {len(event)}; annotate the parameter as "
-                f"list[func.EventHubEvent], or set cardinality to 'one'"
-            )
-        return event
-
-    return decode_one
-
-
-def _event_list(decode: Decoder) -> Decoder:
-    """For ``list[EventHubEvent]``: one event (cardinality one) arrives as a list of one."""
-
-    def decode_list(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
-        events = decode(datum, trigger_metadata)
-        return events if isinstance(events, list) else [events]
-
-    return decode_list
-
-
-def _optional(decode: Decoder) -> Decoder:
-    def decode_optional(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
-        if datum is None or datum.type is None or datum.value is None:
-            return None
-        return decode(datum, trigger_metadata)
-
-    return decode_optional
-
-
-def _compile(spec: TypeSpec, binding: BindingSpec, decode: Decoder, name: str) -> Decoder | None:
-    if spec.kind == "any":
-        return decode
-    if spec.satisfied_by(EventHubEvent):
-        compiled = _one_event(decode, name)
-    elif spec.kind == "list" and spec.item is not None and spec.item.satisfied_by(EventHubEvent):
-        compiled = _event_list(decode)
-    else:
-        # Plain annotations want the bodies themselves.
-        return _GENERIC.decoder(spec, binding)
-    return _optional(compiled) if spec.optional else compiled
-
-
 class EventHubTriggerConverter:
     """``eventHubTrigger``: an event, a batch of events, or the bodies as plain values."""
 
@@ -342,7 +289,7 @@ class EventHubTriggerConverter:
     )
 
     def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
-        return _compile(spec, binding, decode_trigger, TRIGGER)
+        return compile_decoder(spec, binding, decode_trigger, EventHubEvent, "event")
 
 
 # -- the output (and the eventHub input) ---------------------------------------------
@@ -361,7 +308,7 @@ class EventHubConverter:
     )
 
     def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
-        return _compile(spec, binding, decode_input, OUTPUT)
+        return compile_decoder(spec, binding, decode_input, EventHubEvent, "event")
 
     def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
         if _encodable(spec):

@@ -31,10 +31,9 @@ from .._typing import TypeSpec
 from ..datum import Datum, DatumLike
 from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._batch import Batch, Payload
+from ._batch import Batch, Payload, compile_decoder
 from ._common import Metadata, memo_slot
 from ._metadata import FieldReader
-from .generic import GenericConverter
 
 __all__ = [
     "ServiceBusMessage",
@@ -52,7 +51,6 @@ MANY = "UserPropertiesArray"
 ARRAY = "Array"
 
 _FIELDS = FieldReader(TRIGGER)
-_GENERIC = GenericConverter()
 
 
 def register(registry: Registry) -> None:
@@ -262,8 +260,9 @@ def decode_trigger(datum: DatumLike | None, trigger_metadata: Metadata = None) -
             f"binding {TRIGGER!r}: expected trigger metadata {ONE!r} (one message) or "
             f"{MANY!r} (a batch), got neither; the payload is wire type {kind!r}"
         )
-    if datum is None:
-        datum, kind = _NO_PAYLOAD, "bytes"  # a message without a body: no datum at all
+    if datum is None or kind is None:
+        # A message without a body: the workers pass no datum, funcbind a null one.
+        datum, kind = _NO_PAYLOAD, "bytes"
     if kind in _SINGLE_KINDS and datum.value is not None:
         return ServiceBusMessage(_Payload(datum, trigger_metadata))
     if trigger_metadata is None and kind in _BATCH_KINDS:
@@ -286,22 +285,6 @@ def _batch(datum: DatumLike | None, metadata: Metadata) -> Batch[ServiceBusMessa
     return Batch(lambda: _messages(payload))
 
 
-def _one_message(datum: DatumLike | None, trigger_metadata: Metadata = None) -> Any:
-    message = decode_trigger(datum, trigger_metadata)
-    if isinstance(message, list):
-        raise DecodeError(
-            f"binding {TRIGGER!r}: expected one message for a ServiceBusMessage parameter, "
-            f"got a batch of {len(message)}; annotate the parameter as "
-            f"list[func.ServiceBusMessage], or set cardinality to 'one'"
-        )
-    return message
-
-
-def _message_list(datum: DatumLike | None, trigger_metadata: Metadata = None) -> Any:
-    messages = decode_trigger(datum, trigger_metadata)
-    return messages if isinstance(messages, list) else [messages]
-
-
 class ServiceBusTriggerConverter:
     """``serviceBusTrigger``: a message, a batch of messages, or the bodies as plain values."""
 
@@ -315,14 +298,9 @@ class ServiceBusTriggerConverter:
     )
 
     def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
-        if spec.kind == "any":
-            return decode_trigger
-        if spec.satisfied_by(ServiceBusMessage):
-            return _one_message
-        item = spec.item
-        if spec.kind == "list" and item is not None and item.satisfied_by(ServiceBusMessage):
-            return _message_list
-        return _GENERIC.decoder(spec, binding)
+        return compile_decoder(
+            spec, binding, decode_trigger, ServiceBusMessage, "message", null_is_a_message=True
+        )
 
 
 # -- the output ----------------------------------------------------------------------

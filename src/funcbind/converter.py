@@ -27,6 +27,9 @@ attribute            default       meaning
                                    whether ``decode()`` without an annotation gives what
                                    ``spec`` asks for; the worker facade asks it before
                                    ``model``
+``batches``          False         ``decode()`` may give a list of ``model`` (a batch
+                                   trigger, cardinality many): the worker facade also
+                                   accepts ``list[model]``
 ``accepted_inputs``  None          text naming the input annotations, for error messages
 ``accepted_outputs`` None          text naming the output annotations, for error messages
 ==================== ============= ==========================================================
@@ -153,6 +156,12 @@ CONVERTER_ATTRIBUTES: Mapping[str, Attribute] = _table(
         None,
         "delivers(spec) -> bool: whether decode() without an annotation gives what the "
         "annotation asks for, for a family whose payload picks among models (worker facade)",
+    ),
+    Attribute(
+        "batches",
+        False,
+        "decode() may give a list of the model (a batch trigger, cardinality many): the "
+        "worker facade then also accepts list[model]",
     ),
     Attribute("accepted_inputs", None, "the input annotations accepted, for error messages"),
     Attribute("accepted_outputs", None, "the output annotations accepted, for error messages"),

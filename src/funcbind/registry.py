@@ -70,6 +70,9 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "funcbind.bindings.connectors",
     "funcbind.bindings.eventgrid",
     "funcbind.bindings.kafka",
+    # messaging families
+    "funcbind.bindings.eventhub",
+    "funcbind.bindings.servicebus",
 )
 
 

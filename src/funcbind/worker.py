@@ -95,7 +95,8 @@ class WorkerBinding:
         otherwise receive a QueueMessage), or when a worker never decodes it here (see
         :func:`_worker_never_decodes`).  For a converter without a model, the
         annotation is remembered: should the converter refuse "no annotation", ``decode``
-        without one serves the annotation checked.
+        without one serves the annotation checked.  A converter whose
+        ``batches`` is true may also deliver a list of its model (a batch trigger).
         """
         try:
             return self._input_checks[pytype]
@@ -121,6 +122,9 @@ class WorkerBinding:
             if model is None:
                 self._remember(spec.describe(), decoder)
                 return True
+            if spec.kind == "list" and converter_attribute(self._registration.converter, "batches"):
+                # A batch trigger's model may arrive as a list (cardinality many).
+                return spec.item is not None and spec.item.satisfied_by(model)
             return (
                 spec.kind == "any"
                 or spec.satisfied_by(model)

@@ -689,5 +689,9 @@ DIFFERENCES = (*DIFFERENCES, *conformance_data_differences.DIFFERENCES)
 # Durable Functions, warmup, MCP and connector triggers.
 DIFFERENCES += conformance_durable_cases.DIFFERENCES
 DIFFERENCES += conformance_eventgrid_kafka.DIFFERENCES
+# Event Hubs and Service Bus.
+from conformance_messaging_differences import MESSAGING_DIFFERENCES  # noqa: E402
+
+DIFFERENCES += MESSAGING_DIFFERENCES
 
 BY_ID = {difference.id: difference for difference in DIFFERENCES}

@@ -455,4 +455,8 @@ def cases(binding: str, direction: str) -> st.SearchStrategy[Case]:
     found = conformance_eventgrid_kafka.cases(binding, direction)
     if found is not None:
         return found
+    import conformance_messaging_strategies as messaging  # it builds on this module
+
+    if binding in messaging.BINDINGS:
+        return messaging.cases(binding, direction)
     return _decode_case(binding) if direction == "in" else _encode_case(binding)

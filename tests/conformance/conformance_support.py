@@ -35,6 +35,13 @@ import conformance_data
 import conformance_durable
 import conformance_eventgrid_kafka_plans as eventgrid_kafka
 from azure.functions import meta
+from conformance_messaging_plans import (
+    MESSAGING_DECODE,
+    MESSAGING_ENCODE,
+    MESSAGING_MODELS,
+    MESSAGING_PLANS,
+    MESSAGING_TRIGGERS,
+)
 
 import funcbind
 from funcbind.datum import COLLECTION_FIELDS
@@ -50,6 +57,10 @@ ENCODE_BINDINGS += eventgrid_kafka.ENCODE_BINDINGS
 TRIGGERS |= conformance_durable.DURABLE_TRIGGERS
 DECODE_BINDINGS += conformance_durable.DECODE_BINDINGS
 ENCODE_BINDINGS += conformance_durable.ENCODE_BINDINGS
+# Event Hubs and Service Bus (conformance_messaging_plans.py).
+TRIGGERS |= MESSAGING_TRIGGERS
+DECODE_BINDINGS += MESSAGING_DECODE
+ENCODE_BINDINGS += MESSAGING_ENCODE
 
 
 # -- outcomes -------------------------------------------------------------------------
@@ -479,6 +490,8 @@ PLANS.update(conformance_durable.PLANS)
 MODEL_CLASSES.update(conformance_durable.MODEL_CLASSES)
 PLANS.update(eventgrid_kafka.PLANS)
 MODEL_CLASSES.update(eventgrid_kafka.MODEL_CLASSES)  # a tuple: the payload picks the class
+PLANS.update(MESSAGING_PLANS)
+MODEL_CLASSES.update(MESSAGING_MODELS)
 # Public members of the stock classes that are probed under another spelling.
 PROBED_AS: dict[str, str] = {"readinto1": "readinto1(bytearray(7))"}
 
@@ -517,6 +530,8 @@ def _observe_decode(implementation: Any, case: Case) -> dict[str, Outcome]:
         return {DECODE: decoded}
     if plan is None or decoded.value is None:
         return {DECODE: Outcome(value=_plain(decoded.value))}
+    if isinstance(decoded.value, list):
+        return _observe_batch(decoded.value, plan, case)
     stock_class = MODEL_CLASSES[case.binding]
     observed = {
         DECODE: Outcome(value="<model>"),
@@ -528,6 +543,23 @@ def _observe_decode(implementation: Any, case: Case) -> dict[str, Outcome]:
             continue  # to_dict() and friends exist on azure-functions 2.x only
         model = decode_with(implementation, case) if member in FRESH_PROBES else shared
         observed[member] = attempt(lambda model=model, probe=probe: probe(model, case))
+    return observed
+
+
+BATCH_ITEMS_OBSERVED = 6
+
+
+def _observe_batch(items: list[Any], plan: dict[str, Probe], case: Case) -> dict[str, Outcome]:
+    """A batch trigger's list: its length, then every member of each item as "[i] member"."""
+    stock_class = MODEL_CLASSES[case.binding]
+    observed = {DECODE: Outcome(value="<batch>"), "len()": attempt(lambda: len(items))}
+    for index, item in enumerate(items[:BATCH_ITEMS_OBSERVED]):
+        observed[f"[{index}] {INSTANCE}"] = Outcome(value=isinstance(item, stock_class))
+        for member, probe in plan.items():
+            if _has_member(stock_class, member):
+                observed[f"[{index}] {member}"] = attempt(
+                    lambda item=item, probe=probe: probe(item, case)
+                )
     return observed
 
 

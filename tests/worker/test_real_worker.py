@@ -465,3 +465,21 @@ def test_event_grid_and_kafka_values_reach_the_responses(funcbind_run: worker_dr
         ("user-1", 42, [{"Key": "trace", "Value": "YWJj"}]),
         (None, 43, []),
     ]
+
+
+def test_the_messaging_functions_report_what_they_decoded(
+    funcbind_run: worker_driver.Run,
+) -> None:
+    """Spot checks for the Event Hubs and Service Bus functions (compared field by field
+    with the stock run above)."""
+    events = json.loads(funcbind_run.invocations["eventhub-batch"].return_value.string)
+    assert [event["sequence_number"] for event in events] == [5000, 5001]
+    assert [event["offset"] for event in events] == [0, 4096]  # int in a batch, as the stock
+    assert events[1]["body"] == "second é"
+    assert events[0]["iothub_metadata"] == {"connection-device-id": "sensor-0"}
+    iothub = funcbind_run.invocations["eventhub-batch-iothub-json"].return_value.string
+    assert json.loads(iothub)[1]["body"] == '{"device-status": "good2"}'
+    order = json.loads(funcbind_run.invocations["servicebus-message"].return_value.string)
+    assert (order["delivery_count"], order["time_to_live"]) == (2, "23:59:59")
+    assert order["enqueued_time_utc"] == "2024-06-18T09:15:27.461050+00:00"
+    assert order["user_properties"]["priority"] == 2

@@ -1,14 +1,14 @@
-"""What every binding family shares: the metadata type, a memo sentinel, binding labels."""
+"""What every binding family shares: the metadata type, memo helpers, binding labels."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar, overload
 
 from ..datum import DatumLike
 from ..registry import BindingSpec
 
-__all__ = ["UNSET", "Metadata", "binding_label"]
+__all__ = ["UNSET", "Metadata", "binding_label", "memo_slot"]
 
 # What a Decoder receives as trigger metadata: a mapping for a trigger, else None.
 Metadata = Mapping[str, DatumLike] | None
@@ -29,3 +29,48 @@ UNSET: Any = _Unset()
 def binding_label(binding: BindingSpec) -> str:
     """How messages name a binding: "binding 'blob' ('photo')", its name when it has one."""
     return f"binding {binding.type!r}" + (f" ({binding.name!r})" if binding.name else "")
+
+
+_T = TypeVar("_T")
+
+
+class memo_slot(Generic[_T]):
+    """A read-only property computed on first access and kept in the slot ``_<name>``.
+
+    Lazy models declare ``__slots__`` for their memo fields; an unset slot is what
+    "not computed yet" means, so a constructor need not fill one slot per field.
+    """
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self._compute = compute
+        self.__doc__ = compute.__doc__
+        self._name = compute.__name__
+        self._slot: Any = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        slot = owner.__dict__.get(f"_{name}")
+        if slot is None:
+            raise TypeError(f"{owner.__qualname__}.{name}: expected a slot named '_{name}'")
+        self._slot = slot
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> memo_slot[_T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        slot = self._slot
+        try:
+            return slot.__get__(obj, owner)
+        except AttributeError:
+            value = self._compute(obj)
+            slot.__set__(obj, value)
+            return value
+
+    def __set__(self, obj: object, value: object) -> None:
+        # Read-only, as the azure.functions properties it stands in for.
+        raise AttributeError(f"property {self._name!r} of {type(obj).__name__!r} has no setter")

@@ -355,3 +355,66 @@ def on_record(record: func.KafkaEvent) -> str:
 def on_records(records: typing.List[func.KafkaEvent]) -> str:
     """A Kafka trigger, a batch (cardinality many)."""
     return json.dumps([_kafka_report(record) for record in records], sort_keys=True)
+
+
+@app.event_hub_message_trigger(
+    arg_name="events",
+    event_hub_name="telemetry",
+    connection="EventHubConnection",
+    cardinality=func.Cardinality.MANY,
+)
+@app.event_hub_output(
+    arg_name="$return", event_hub_name="summaries", connection="EventHubConnection"
+)
+def on_events(events: typing.List[func.EventHubEvent]) -> str:
+    """An Event Hubs batch (cardinality many): every event's body and system properties."""
+    report = [
+        {
+            "body": event.get_body().decode("utf-8", "replace"),
+            "enqueued_time": _isoformat(event.enqueued_time),
+            "sequence_number": event.sequence_number,
+            "offset": event.offset,
+            "partition_key": event.partition_key,
+            "iothub_metadata": event.iothub_metadata,
+            "metadata_keys": sorted(event.metadata or {}),
+        }
+        for event in events
+    ]
+    return json.dumps(report, sort_keys=True)
+
+
+@app.service_bus_queue_trigger(arg_name="msg", queue_name="orders", connection="ServiceBus")
+@app.service_bus_queue_output(arg_name="$return", queue_name="processed", connection="ServiceBus")
+def on_order(msg: func.ServiceBusMessage) -> str:
+    """A Service Bus message: the body and every property the extension sends."""
+    report = {
+        name: getattr(msg, name)
+        for name in (
+            "application_properties",
+            "content_type",
+            "correlation_id",
+            "dead_letter_error_description",
+            "dead_letter_reason",
+            "dead_letter_source",
+            "delivery_count",
+            "enqueued_sequence_number",
+            "label",
+            "lock_token",
+            "message_id",
+            "partition_key",
+            "reply_to",
+            "reply_to_session_id",
+            "sequence_number",
+            "session_id",
+            "state",
+            "subject",
+            "to",
+            "transaction_partition_key",
+            "user_properties",
+        )
+    }
+    report["body"] = msg.get_body().decode("utf-8", "replace")
+    for name in ("enqueued_time_utc", "expires_at_utc", "locked_until"):
+        report[name] = _isoformat(getattr(msg, name))
+    report["time_to_live"] = str(msg.time_to_live)
+    return json.dumps(report, sort_keys=True)

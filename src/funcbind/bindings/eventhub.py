@@ -1,0 +1,379 @@
+"""Azure Event Hubs: the ``eventHubTrigger`` input and the ``eventHub`` output.
+
+A trigger decodes into :class:`EventHubEvent`, an ``azure.functions.EventHubEvent``
+that keeps the wire payload and the trigger metadata as they arrived and converts a
+field when it is read, or into a list of them for a batch.  One event or a batch is
+decided as azure.functions decides it: trigger metadata ``SystemProperties`` means
+one event (cardinality ``one``), ``SystemPropertiesArray`` a batch (``many``).  A
+batch is a :class:`~funcbind.bindings._batch.Batch`, so decoding a thousand events
+costs the same as decoding one until the function looks at them.
+
+``str``, ``bytes``, ``dict`` and ``list[str]`` annotations get the bodies themselves
+through the generic converter (funcbind's own loader; workers send exactly ``str`` and
+``bytes`` to their generic binding).
+
+The output takes what azure.functions' encoder sends (``str``, ``bytes``, ``int``, a
+``list`` as one JSON array, which the host splits into one event per element) and
+more: ``bytearray``/``memoryview`` as bytes, ``float``, ``dict`` and tuples as JSON.
+Where azure.functions silently sends nothing for a value it cannot encode, funcbind
+raises.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from azure.functions._eventhub import EventHubEvent as StockEventHubEvent
+
+from .._typing import TypeSpec
+from ..datum import Datum, DatumLike
+from ..errors import (
+    UnsupportedDatumError,
+    UnsupportedValueError,
+    describe,
+)
+from ..registry import BindingSpec, Decoder, Encoder, Registry
+from ._batch import Batch, Payload, compile_decoder
+from ._common import Metadata, memo_slot
+from ._metadata import FieldReader
+
+__all__ = [
+    "EventHubConverter",
+    "EventHubEvent",
+    "EventHubTriggerConverter",
+    "encode_event",
+    "register",
+]
+
+TRIGGER = "eventHubTrigger"
+OUTPUT = "eventHub"
+
+ONE = "SystemProperties"
+MANY = "SystemPropertiesArray"
+_IOTHUB = "iothub-"
+
+
+def register(registry: Registry) -> None:
+    registry.register(TRIGGER, converter=EventHubTriggerConverter(), trigger=True)
+    registry.register(OUTPUT, converter=EventHubConverter())
+
+
+# -- what the events of one decode share ---------------------------------------------
+
+
+class _Payload(Payload):
+    """The payload of one decode and, for a batch, its SystemPropertiesArray parsed once.
+
+    ``metadata`` is None for the ``eventHub`` input binding (azure.functions gives its
+    events no metadata at all) and for a call without trigger metadata.
+    """
+
+    __slots__ = ("_properties",)
+
+    def __init__(
+        self, datum: DatumLike, metadata: Metadata, binding: str, *, raw_text: bool = False
+    ) -> None:
+        super().__init__(datum, metadata, FieldReader(binding), raw_text=raw_text)
+        self._properties: Sequence[Any] | None = None
+
+    # -- system properties of a batch -------------------------------------------
+
+    def properties(self, index: int, name: str) -> Mapping[str, Any]:
+        """Event ``index``'s entry of SystemPropertiesArray (needed to read ``name``)."""
+        found = self._properties
+        if found is None:
+            metadata = self.metadata or {}  # a batch decoded with metadata
+            found = self.fields.array(metadata.get(MANY), MANY) or ()
+            self._properties = found
+        if index >= len(found):
+            raise self.fields.error(
+                MANY,
+                f"an entry for every event to read {name!r}",
+                f"{len(found)} entries for a batch of {len(self.bodies())}",
+                index,
+            )
+        entry = found[index]
+        if not isinstance(entry, dict):
+            raise self.fields.error(MANY, "a JSON object", describe(entry), index)
+        return entry
+
+
+# -- the model -----------------------------------------------------------------------
+
+
+class EventHubEvent(StockEventHubEvent):
+    """One Event Hubs event as the trigger delivered it; each field read on first access.
+
+    An instance of ``azure.functions.EventHubEvent``.  In a batch, the system
+    properties (enqueued time, offset, sequence number, partition key, IoT Hub
+    properties) come from the event's entry of ``SystemPropertiesArray``, and
+    ``metadata`` is the trigger metadata of the whole batch, as in azure.functions.
+    A field whose wire value cannot be read raises :class:`DecodeError` naming the
+    binding, the field and the event's index when it is accessed.
+    """
+
+    # The base class keeps no __slots__; these make the memo fields fast to read.
+    __slots__ = (
+        "_body",
+        "_enqueued_time",
+        "_index",
+        "_iothub_metadata",
+        "_metadata",
+        "_offset",
+        "_partition_key",
+        "_payload",
+        "_sequence_number",
+    )
+    _body: Any
+
+    def __init__(self, payload: _Payload, index: int | None = None) -> None:
+        # The base __init__ stores private attributes that the properties below
+        # replace, so it is deliberately not called.
+        self._payload = payload
+        self._index = index
+
+    def get_body(self) -> bytes:
+        """The event body: bytes (``str`` for the text items of an ``eventHub`` input)."""
+        try:
+            body = self._body
+        except AttributeError:  # the slot is unset until the first call
+            payload, index = self._payload, self._index
+            body = self._body = payload.single_body() if index is None else payload.body(index)
+        return cast(bytes, body)
+
+    @memo_slot
+    def partition_key(self) -> str | None:
+        """The partition key the sender set (metadata ``PartitionKey``)."""
+        return self._read("PartitionKey", FieldReader.text, FieldReader.item_text)  # type: ignore[no-any-return]
+
+    @memo_slot
+    def sequence_number(self) -> int | None:
+        """The event's sequence number in its partition (metadata ``SequenceNumber``)."""
+        return self._read(  # type: ignore[no-any-return]
+            "SequenceNumber", FieldReader.integer, FieldReader.item_integer
+        )
+
+    @memo_slot
+    def enqueued_time(self) -> datetime | None:
+        """When the event was enqueued (metadata ``EnqueuedTimeUtc``)."""
+        return self._read(  # type: ignore[no-any-return]
+            "EnqueuedTimeUtc", FieldReader.moment, FieldReader.item_moment
+        )
+
+    @memo_slot
+    def offset(self) -> Any:
+        """The event's offset in its partition (metadata ``Offset``).
+
+        Text for a single event and an int for an event of a batch, as in
+        azure.functions, whose batch decoder converts the offset to int.
+        """
+        return self._read("Offset", FieldReader.text, FieldReader.item_integer)
+
+    @memo_slot
+    def iothub_metadata(self) -> dict[str, Any] | None:
+        """The IoT Hub system properties (``iothub-*``) without their prefix."""
+        payload, index = self._payload, self._index
+        metadata = payload.metadata
+        if metadata is None:
+            return None
+        if index is not None:
+            return _iothub(payload.properties(index, "iothub-*"))
+        fields = payload.fields
+        found = {
+            name[len(_IOTHUB) :]: fields.text(datum, name)
+            for name, datum in metadata.items()
+            if name.startswith(_IOTHUB)
+        }
+        if not found and ONE in metadata:
+            system = fields.mapping(metadata[ONE], ONE)
+            found = _iothub(system or {})
+        return found
+
+    @memo_slot
+    def metadata(self) -> dict[str, Any] | None:
+        """The trigger metadata as plain Python (JSON parsed), or None without any."""
+        return self._payload.plain_metadata()
+
+    def _read(self, name: str, single: Any, item: Any) -> Any:
+        """Field ``name`` of this event: its own Datum, or its batch entry's value."""
+        payload, index = self._payload, self._index
+        metadata = payload.metadata
+        if metadata is None:
+            return None
+        if index is None:
+            return single(payload.fields, metadata.get(name), name)
+        return item(payload.fields, payload.properties(index, name).get(name), name, index)
+
+    def __repr__(self) -> str:
+        where = "" if self._index is None else f" index={self._index}"
+        return f"<funcbind EventHubEvent{where} at 0x{id(self):x}>"
+
+
+def _iothub(properties: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name[len(_IOTHUB) :]: value
+        for name, value in properties.items()
+        if isinstance(name, str) and name.startswith(_IOTHUB)
+    }
+
+
+def _events(payload: _Payload) -> Iterator[EventHubEvent]:
+    return (EventHubEvent(payload, index) for index in range(len(payload.bodies())))
+
+
+# -- decoding ------------------------------------------------------------------------
+
+_SINGLE_KINDS = frozenset({"string", "bytes", "json"})
+_BATCH_KINDS = frozenset({"collection_bytes", "collection_string"})
+
+
+def _unsupported(binding: str, expected: str, kind: str | None) -> UnsupportedDatumError:
+    return UnsupportedDatumError(
+        f"binding {binding!r}: expected {expected}, got wire type {kind!r}"
+    )
+
+
+def decode_trigger(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
+    """One event or a batch, decided by the trigger metadata as azure.functions does."""
+    kind = datum.type
+    if trigger_metadata is None:
+        # A direct call without metadata: the payload says which (see docs).
+        return _decode_by_payload(datum, None, TRIGGER)
+    if ONE in trigger_metadata:
+        if kind in _SINGLE_KINDS and datum.value is not None:
+            return EventHubEvent(_Payload(datum, trigger_metadata, TRIGGER))
+        raise _unsupported(TRIGGER, "one event (string, bytes or json) with SystemProperties", kind)
+    if MANY in trigger_metadata:
+        if (kind in _BATCH_KINDS or kind == "json") and datum.value is not None:
+            payload = _Payload(datum, trigger_metadata, TRIGGER)
+            if kind == "json":
+                payload.bodies()  # a payload that is not a JSON array fails the decode
+            return Batch(lambda: _events(payload))
+        raise _unsupported(
+            TRIGGER, "a batch (collection_bytes, collection_string or a JSON array)", kind
+        )
+    raise UnsupportedDatumError(
+        f"binding {TRIGGER!r}: expected trigger metadata {ONE!r} (one event) or {MANY!r} "
+        f"(a batch), got neither; the payload is wire type {kind!r}"
+    )
+
+
+def _decode_by_payload(datum: DatumLike, metadata: Metadata, binding: str) -> Any:
+    kind = datum.type
+    if datum.value is not None:
+        if kind in _SINGLE_KINDS:
+            return EventHubEvent(_Payload(datum, metadata, binding))
+        if kind in _BATCH_KINDS:
+            payload = _Payload(datum, metadata, binding, raw_text=binding == OUTPUT)
+            return Batch(lambda: _events(payload))
+    raise _unsupported(binding, "string, bytes, json, collection_bytes or collection_string", kind)
+
+
+def decode_input(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
+    """The ``eventHub`` input: one event or a list by the payload, without metadata."""
+    return _decode_by_payload(datum, None, OUTPUT)
+
+
+class EventHubTriggerConverter:
+    """``eventHubTrigger``: an event, a batch of events, or the bodies as plain values."""
+
+    directions = frozenset({"in"})
+    model = EventHubEvent  # what decode() without an annotation gives (worker facade)
+    batches = True  # ...or a list of them (cardinality many)
+    accepted_inputs = (
+        "azure.functions.EventHubEvent (the default), list[azure.functions.EventHubEvent], "
+        "or the bodies as str, bytes, dict or list[str] (and Optional of them)"
+    )
+
+    def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
+        return compile_decoder(spec, binding, decode_trigger, EventHubEvent, "event")
+
+
+# -- the output (and the eventHub input) ---------------------------------------------
+
+
+class EventHubConverter:
+    """``eventHub``: events to send; as an input (rare), events without metadata."""
+
+    directions = frozenset({"in", "out"})
+    model = EventHubEvent
+    batches = True
+    accepted_inputs = "azure.functions.EventHubEvent or list[azure.functions.EventHubEvent]"
+    accepted_outputs = (
+        "str, bytes, bytearray, memoryview, int, float, dict, a list or tuple of JSON "
+        "values (one event each), or None"
+    )
+
+    def decoder(self, spec: TypeSpec, binding: BindingSpec) -> Decoder | None:
+        return compile_decoder(spec, binding, decode_input, EventHubEvent, "event")
+
+    def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
+        if _encodable(spec):
+            return encode_event
+        return None
+
+
+_ENCODABLE: tuple[type, ...] = (
+    str,
+    bytes,
+    bytearray,
+    memoryview,
+    int,
+    float,
+    dict,
+    list,
+    tuple,
+)
+
+
+def _encodable(spec: TypeSpec) -> bool:
+    if spec.kind in ("any", "none", "list"):
+        return True
+    if spec.kind == "union":
+        return all(_encodable(option) for option in spec.options)
+    return spec.subclass_of(*_ENCODABLE)
+
+
+def encode_event(value: Any) -> Datum | None:
+    """Encode events to send: one value, or a list as the JSON array the host splits."""
+    cls = type(value)
+    if cls is str:
+        return Datum(value, "string")
+    if cls is bytes or cls is bytearray or cls is memoryview:
+        return Datum(value, "bytes")
+    if value is None:
+        return None
+    if cls is bool:
+        return Datum(int(value), "int")  # TypedData has no bool; protobuf refuses one for int
+    if cls is int:
+        return Datum(value, "int")
+    if cls is list or cls is tuple or cls is dict:
+        return _encode_json(value)
+    if cls is float:
+        return Datum(value, "double")
+    # Subclasses (str enums, int flags) take the slow path.
+    if isinstance(value, str):
+        return Datum(str(value), "string")
+    if isinstance(value, bytes | bytearray):
+        return Datum(value, "bytes")
+    if isinstance(value, int):
+        return Datum(int(value), "int")
+    if isinstance(value, list | tuple | dict):
+        return _encode_json(value)
+    raise UnsupportedValueError(
+        f"binding {OUTPUT!r}: expected str, bytes, int, float, dict or a list of JSON "
+        f"values, got {describe(value)}"
+    )
+
+
+def _encode_json(value: Any) -> Datum:
+    try:
+        return Datum(json.dumps(value), "json")
+    except (TypeError, ValueError) as exc:
+        raise UnsupportedValueError(
+            f"binding {OUTPUT!r}: expected JSON values (a list is one event per element), "
+            f"got {describe(value)} ({exc})"
+        ) from exc

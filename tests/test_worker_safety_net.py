@@ -155,3 +155,26 @@ def test_the_compatibility_table_names_every_name_and_how_it_is_served() -> None
     assert {name for name, native in served.items() if native} == {
         name for name in served if name in registry
     }
+
+
+# Every binding type name azure.functions 1.26 and 2.x register, served by funcbind's own
+# converters.  The safety net stays for names a later azure.functions release adds.
+NATIVE_NAMES = frozenset(
+    {
+        "httpTrigger", "http", "blobTrigger", "blob", "queueTrigger", "queue", "timerTrigger",
+        "eventHubTrigger", "eventHub", "serviceBusTrigger", "serviceBus",
+        "eventGridTrigger", "eventGrid", "kafkaTrigger", "kafka",
+        "cosmosDBTrigger", "cosmosDB", "sql", "mysqlTrigger", "mysql",
+        "orchestrationTrigger", "entityTrigger", "activityTrigger", "durableClient",
+        "warmupTrigger", "mcpToolTrigger", "mcpResourceTrigger", "mcpPromptTrigger",
+        "connectorTrigger",
+    }
+)  # fmt: skip
+
+
+def test_no_installed_stock_name_goes_through_the_safety_net() -> None:
+    """Issue 16's promise: every name of the installed registry is native.  A gap (a
+    family dropped, or a name a new azure.functions adds) fails here, naming it."""
+    assert set(safety_net_names()) == set(), "served by azure.functions, not natively"
+    assert set(STOCK_NAMES) <= NATIVE_NAMES, "stock names this list does not cover"
+    assert set(get_binding_registry().registry) >= NATIVE_NAMES, "listed but not registered"

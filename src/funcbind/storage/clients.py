@@ -32,13 +32,19 @@ __all__ = [
     "set_default_clients",
 ]
 
-# The SDK fetches this much of a blob in its first request, and this much per later
-# request.  The sync SDK briefly needs about ten times a chunk while reading one (it
-# builds a list presized by the response's Content-Length: 8 bytes per byte of
-# content), so sync clients use 1 MiB and a streamed download stays near 10 MiB
-# whatever the blob size; the SDK's defaults (32 MiB first, then 4 MiB) peak near
-# 290 MiB.  The aio SDK needs about three times a chunk, so aio clients use 2 MiB.
-DEFAULT_CHUNK_SIZES: Mapping[bool, int] = {False: 1024 * 1024, True: 2 * 1024 * 1024}
+# The SDK fetches max_single_get_size of a blob in its first request and then
+# max_chunk_get_size per request; sync clients read each response from the socket in
+# blocks of connection_data_block_size (azure-core's default: 4 KiB).  The sync SDK
+# needs about ten times a chunk while reading one (a list presized by the response's
+# Content-Length: 8 bytes per byte of content; blocks; their joined copy).  funcbind's
+# StorageStreamDownloader binding takes that list away (storage/downloads.py), and a
+# block as large as the chunk leaves nothing to join, so sync clients use the SDK's own
+# 4 MiB chunk for every request and read it as one block: a download through the
+# binding holds about two chunks whatever the blob size, in few requests.  (A
+# download_blob() call of the function's own keeps the SDK's list: about 40 MiB; with
+# the SDK's defaults, 32 MiB first, about 290 MiB.)  The aio SDK needs about three times
+# a chunk, so aio clients use 2 MiB.
+DEFAULT_CHUNK_SIZES: Mapping[bool, int] = {False: 4 * 1024 * 1024, True: 2 * 1024 * 1024}
 DEFAULT_DERIVED_CACHE_SIZE = 128
 
 
@@ -60,7 +66,7 @@ class StorageClients:
     transport, and closing one of them leaves the others working.  ``close()`` (or
     ``await aclose()`` for async clients) closes everything; the object stays usable.
 
-    ``chunk_size`` sets the blob download request size (default: 1 MiB sync, 2 MiB
+    ``chunk_size`` sets the blob download request size (default: 4 MiB sync, 2 MiB
     async; see ``DEFAULT_CHUNK_SIZES``).
     """
 
@@ -331,6 +337,8 @@ def _new_service_client(
     options: dict[str, Any] = {}
     if connection.service == "blob":
         options = {"max_single_get_size": chunk_size, "max_chunk_get_size": chunk_size}
+        if not asynchronous:
+            options["connection_data_block_size"] = chunk_size
     credential = None
     try:
         if connection.connection_string is not None:

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funcbind import datum
-from funcbind.datum import json_loads, json_parser_name, parse_json
+from funcbind.datum import json_loads, json_loads_utf8, json_parser_name, parse_json
 from funcbind.errors import DecodeError
 
 msgspec = pytest.importorskip("msgspec", reason="the fast parser; installed with funcbind")
@@ -152,6 +152,29 @@ EDGE_TEXTS = [
 @pytest.mark.parametrize("text", EDGE_TEXTS, ids=[repr(t)[:40] for t in EDGE_TEXTS])
 def test_edge_cases_match_the_standard_library(text: Any) -> None:
     assert_same_as_stdlib(text)
+
+
+def _utf8_reference(data: bytes) -> tuple[str, Any]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return "UnicodeDecodeError", str(exc)
+    return _reference(text)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [t for t in EDGE_TEXTS if isinstance(t, bytes)]
+    + [t.encode("utf-8", "surrogatepass") for t in EDGE_TEXTS if isinstance(t, str)],
+    ids=repr,
+)
+def test_utf8_bytes_parse_as_their_decoded_text(data: bytes) -> None:
+    expected = _utf8_reference(data)
+    assert _outcome(json_loads_utf8, data) == expected
+    with pytest.MonkeyPatch.context() as patch:
+        json_loads("0")
+        patch.setattr(datum, "_fast_decode", None)
+        assert _outcome(json_loads_utf8, data) == expected
 
 
 def test_values_that_are_not_text_raise_the_standard_librarys_type_error() -> None:

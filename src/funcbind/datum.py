@@ -26,6 +26,7 @@ __all__ = [
     "Datum",
     "DatumLike",
     "json_loads",
+    "json_loads_utf8",
     "json_parser_name",
     "parse_json",
     "python_value",
@@ -182,6 +183,26 @@ def json_loads(text: Any) -> Any:
         except _FAST_REFUSALS:
             pass  # the standard library decides: its value, or its error
     return _stdlib_loads(text)
+
+
+def json_loads_utf8(data: bytes | str) -> Any:
+    """JSON text given as UTF-8 bytes (or as str): ``json_loads(data.decode("utf-8"))``.
+
+    Bytes that are not UTF-8 raise UnicodeDecodeError; no byte order mark or other
+    encoding is guessed (``json_loads`` of bytes would).  msgspec reads the bytes as they
+    are, with no decoded copy: it accepts only valid UTF-8.
+    """
+    if isinstance(data, str):
+        return json_loads(data)
+    decode = _fast_decode
+    if decode is _UNRESOLVED:
+        decode = _resolve_fast_decode()
+    if decode is not None:
+        try:
+            return decode(data)
+        except _FAST_REFUSALS:
+            pass
+    return _stdlib_loads(bytes(data).decode("utf-8"))
 
 
 def _stdlib_loads(text: Any) -> Any:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from azure.functions._http import HttpRequestHeaders
 
-from ..datum import json_loads, parse_json, python_value
+from ..datum import json_loads_utf8, parse_json, python_value
 from ..errors import DecodeError, describe
 
 __all__ = [
@@ -270,6 +270,10 @@ def parse_json_body(source: bytes | str, where: str) -> Any:
     """The body parsed as JSON; bytes must be UTF-8 (as azure.functions requires)."""
     if not source:
         raise DecodeError(f"{where}, field 'body': expected JSON, got an empty body")
+    try:  # the bytes as they are, no decoded copy; a failure is read again below
+        return _loads(source)
+    except (ValueError, RecursionError):
+        pass
     if isinstance(source, str):
         text = source
     else:
@@ -290,7 +294,7 @@ def parse_json_body(source: bytes | str, where: str) -> Any:
 
 
 # THE parser (datum.py), as a module global that parse_json_body looks up per call.
-_loads = json_loads
+_loads = json_loads_utf8
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:

@@ -61,7 +61,7 @@ TYPED_DATA_KINDS: tuple[str, ...] = (
 )
 
 _SINT64_MIN, _SINT64_MAX = -(2**63), 2**63 - 1
-_new_datum = object.__new__  # a Datum without its __init__ call, on the hot paths
+_new_instance = object.__new__  # an object without its __init__ call, on the hot paths
 _EMPTY_BODY_BYTES = b""
 
 
@@ -217,7 +217,7 @@ class TypedDataMetadata(Mapping[str, Datum]):
         else:
             datum = converted[key] = datum_from_typed_data(message)
             return datum
-        datum = _new_datum(Datum)
+        datum = _new_instance(Datum)
         datum.value = value
         datum.type = kind
         converted[key] = datum
@@ -241,7 +241,11 @@ class TypedDataMetadata(Mapping[str, Datum]):
 
 def metadata_from_typed_data(raw: Mapping[str, Any] | None) -> Mapping[str, Datum]:
     """Trigger metadata (``map<string, TypedData>``) as a lazily converted mapping of Datums."""
-    return TypedDataMetadata({} if raw is None else raw)
+    # Built without the __init__ call: once per invocation, before anything is read.
+    metadata: TypedDataMetadata = _new_instance(TypedDataMetadata)
+    metadata._raw = {} if raw is None else raw
+    metadata._converted = {}
+    return metadata
 
 
 # -- out: Datum -> TypedData ------------------------------------------------------

@@ -23,8 +23,10 @@ from .errors import DecodeError
 
 __all__ = [
     "COLLECTION_FIELDS",
+    "JSON_ERRORS",
     "Datum",
     "DatumLike",
+    "json_error",
     "json_loads",
     "json_loads_utf8",
     "json_parser_name",
@@ -66,6 +68,8 @@ class Datum:
     @property
     def python_value(self) -> Any:
         """The value as plain Python: JSON parsed, collections as lists."""
+        if self.type == "json" and self.value is not None:  # the common case, one call less
+            return json_loads(self.value)
         return python_value(self)
 
     def __eq__(self, other: object) -> bool:
@@ -116,8 +120,19 @@ def parse_json(
     """
     try:
         return (loads or json_loads)(text)
-    except (ValueError, TypeError, RecursionError) as exc:
-        raise DecodeError(f"{where}: expected {expected}, got {got} ({exc})") from exc
+    except JSON_ERRORS as exc:
+        raise json_error(exc, where, expected=expected, got=got) from exc
+
+
+# What json_loads raises for text it cannot parse (UnicodeDecodeError is a ValueError).
+JSON_ERRORS = (ValueError, TypeError, RecursionError)
+
+
+def json_error(
+    exc: BaseException, where: str, *, expected: str = "JSON text", got: str = "invalid JSON"
+) -> DecodeError:
+    """The DecodeError of :func:`parse_json`, for a caller that called json_loads itself."""
+    return DecodeError(f"{where}: expected {expected}, got {got} ({exc})")
 
 
 # -- the JSON parser --------------------------------------------------------------

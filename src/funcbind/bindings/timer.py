@@ -16,7 +16,7 @@ from azure.functions.timer import TimerRequest as StockTimerRequest
 
 from .._typing import TypeSpec
 from ..datetimes import parse_datetime
-from ..datum import DatumLike, parse_json
+from ..datum import JSON_ERRORS, DatumLike, json_error, json_loads
 from ..errors import DecodeError, UnsupportedDatumError, describe
 from ..registry import BindingSpec, Decoder, Registry
 from ._common import Metadata
@@ -195,7 +195,11 @@ def _model_decoder(optional: bool) -> Decoder:
         kind = datum.type
         value = datum.value
         if kind in _PAYLOAD_TYPES and value is not None:
-            return decode_timer_info(parse_json(value, _WHERE, expected=_EXPECTED_JSON))
+            try:
+                info = json_loads(value)
+            except JSON_ERRORS as exc:
+                raise json_error(exc, _WHERE, expected=_EXPECTED_JSON) from exc
+            return decode_timer_info(info)
         if optional and (kind is None or value is None):
             return None
         raise UnsupportedDatumError(

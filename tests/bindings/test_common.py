@@ -6,7 +6,7 @@ import azure.functions as func
 import pytest
 
 from funcbind import BindingSpec, Datum, DecodeError, default_registry
-from funcbind.bindings import _blobstream, _common, http, queue, timer
+from funcbind.bindings import _blobstream, _common, http, queue
 from funcbind.bindings._common import UNSET, binding_label
 
 
@@ -35,5 +35,5 @@ def test_every_family_names_a_binding_the_same_way(binding_type: str, annotation
 
 def test_one_unset_sentinel() -> None:
     assert repr(UNSET) == "<unset>"
-    for module in (http, queue, timer, _blobstream):
+    for module in (http, queue, _blobstream):
         assert module.UNSET is _common.UNSET

@@ -96,6 +96,11 @@ def worker(session: nox.Session) -> None:
     session.run(
         "python", "-m", "pytest", *(session.posargs or ["tests/worker", "tests/conformance", "-q"])
     )
+    if not session.posargs:
+        # Whole invocations through the real worker, stock registry vs funcbind's: the
+        # figure users on Azure see (benchmarks/worker_invocations.py; prints a table,
+        # checks that both sides answered alike, asserts nothing on time).
+        session.run("python", "-m", "benchmarks.worker_invocations")
 
 
 @nox.session(python=PYTHONS[0])

@@ -163,6 +163,9 @@ class ChunkProcessor:
 
     def __init__(self) -> None:
         self.buffer = bytearray(PROCESSING_CHUNK)
+        # Written through a memoryview: a bytearray slice assignment would first copy
+        # the incoming data into a temporary bytearray.
+        self.view = memoryview(self.buffer)
         self.filled = 0
         self.crc = 0
         self.total = 0
@@ -171,7 +174,7 @@ class ChunkProcessor:
         view = memoryview(data)
         while view:
             take = min(len(view), PROCESSING_CHUNK - self.filled)
-            self.buffer[self.filled : self.filled + take] = view[:take]
+            self.view[self.filled : self.filled + take] = view[:take]
             self.filled += take
             view = view[take:]
             if self.filled == PROCESSING_CHUNK:

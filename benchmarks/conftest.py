@@ -6,7 +6,20 @@ import os
 
 import pytest
 
+from benchmarks._json_parser import use_funcbinds_parser_in_azure_functions
 from benchmarks.report import IMPLEMENTATIONS
+
+# Both sides parse JSON with the same parser (before any benchmark module imports a
+# converter); the report prints its name from machine_info.
+JSON_PARSER = use_funcbinds_parser_in_azure_functions()
+
+
+def pytest_report_header() -> str:
+    return f"JSON parser on both sides: {JSON_PARSER}"
+
+
+def pytest_benchmark_update_machine_info(machine_info: dict[str, object]) -> None:
+    machine_info["json_parser"] = JSON_PARSER
 
 
 @pytest.fixture(params=IMPLEMENTATIONS)

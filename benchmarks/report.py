@@ -307,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     machine = results.get("machine_info") or {}
     python = machine.get("python_version", "?")
     cpu = (machine.get("cpu") or {}).get("brand_raw", "unknown CPU")
-    print(f"Benchmark medians, Python {python} on {cpu}; speed-up = {AZURE} / {FUNCBIND}.\n")
+    print(f"Benchmark medians, Python {python} on {cpu}; speed-up = {AZURE} / {FUNCBIND}.")
+    print(f"JSON parser on both sides: {machine.get('json_parser', 'not recorded')}.\n")
     print(markdown_table(rows))
     extra = extra_table(rows)
     if extra is not None:

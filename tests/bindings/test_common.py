@@ -6,7 +6,7 @@ import azure.functions as func
 import pytest
 
 from funcbind import BindingSpec, Datum, DecodeError, default_registry
-from funcbind.bindings import _common, queue, timer
+from funcbind.bindings import _common, queue
 from funcbind.bindings._common import UNSET, binding_label
 from funcbind.bindings.blob import stream as blob_stream
 from funcbind.bindings.http import request as http_request
@@ -37,5 +37,5 @@ def test_every_family_names_a_binding_the_same_way(binding_type: str, annotation
 
 def test_one_unset_sentinel() -> None:
     assert repr(UNSET) == "<unset>"
-    for module in (http_request, queue, timer, blob_stream):
+    for module in (http_request, queue, blob_stream):
         assert module.UNSET is _common.UNSET

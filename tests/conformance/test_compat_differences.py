@@ -39,6 +39,7 @@ _OWN_IDS = {
     "queue-no-metadata",
     "generic-no-implicit-output",
     "durable-codec-no-notices",
+    "json-standard-library-results",
 }
 
 
@@ -223,6 +224,42 @@ def test_generic_no_implicit_output() -> None:
     assert stock_binding("generic").has_implicit_output("someBinding") is True
     assert funcbind_binding("generic").has_implicit_output() is False
     assert funcbind.get_binding_registry().get("someBinding") is None
+
+
+def test_json_standard_library_results() -> None:
+    """funcbind's JSON values are the standard library's, with msgspec (installed with
+    funcbind) or without it; so are azure.functions' when orjson is not installed."""
+    import json
+    import math
+
+    from funcbind import datum as funcbind_datum
+
+    text = '{"n": NaN, "id": 123456789012345678901234567890, "s": "\\ud800", "k": 1, "k": 2}'
+    expected = json.loads(text)
+    request = meta.Datum(
+        type="http",
+        value={
+            "method": meta.Datum(type="string", value="POST"),
+            "url": meta.Datum(type="string", value="https://app/api/x"),
+            "headers": {},
+            "query": {},
+            "params": {},
+            "body": meta.Datum(type="bytes", value=text.encode()),
+        },
+    )
+    funcbind_datum.json_loads("0")  # resolve the parser before turning it off below
+    for fast in (funcbind_datum._fast_decode, None):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(funcbind_datum, "_fast_decode", fast)
+            parsed = funcbind_binding("httpTrigger").decode(request, trigger_metadata={}).get_json()
+            assert math.isnan(parsed.pop("n")) and math.isnan(expected["n"])
+            assert parsed == {k: v for k, v in expected.items() if k != "n"}
+    try:
+        import orjson
+    except ImportError:
+        return
+    with pytest.raises(ValueError):
+        orjson.loads(text)  # what azure.functions parses with once orjson is installed
 
 
 # -- what the worker can be given -------------------------------------------------------------

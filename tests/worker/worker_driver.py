@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,12 +99,19 @@ def run_app(
     there before it calls the library; ``script`` is the app setting
     PYTHON_SCRIPT_FILE_NAME (the worker's default: function_app.py).
     """
+    with app_in_place(app_dir, script):
+        return asyncio.run(_converse(protos, invocations, app_dir))
+
+
+@contextlib.contextmanager
+def app_in_place(app_dir: Path = APP_DIR, script: str = SCRIPT) -> Iterator[None]:
+    """The app folder on ``sys.path`` and PYTHON_SCRIPT_FILE_NAME set, for one run."""
     sys.path.insert(0, str(app_dir))
     sys.modules.pop(Path(script).stem, None)  # another test's app of the same name
     previous = os.environ.get(SCRIPT_SETTING)
     os.environ[SCRIPT_SETTING] = script
     try:
-        return asyncio.run(_converse(protos, invocations, app_dir))
+        yield
     finally:
         sys.path.remove(str(app_dir))
         sys.modules.pop(Path(script).stem, None)
@@ -123,6 +132,49 @@ def reset_worker_state() -> None:
 
 
 async def _converse(protos: Any, invocations: list[tuple[str, Any]], app_dir: Path) -> Run:
+    worker = await start_worker(protos, app_dir)
+    for function_name, invocation in invocations:
+        message = worker.invocation(function_name, invocation)
+        worker.run.invocations[message.invocation_id] = await worker.invoke(message)
+    return worker.run
+
+
+@dataclass
+class LoadedWorker:
+    """The worker library after init, metadata and every function load: ready to invoke."""
+
+    run: Run
+    protos: Any
+    properties: dict[str, Any]
+
+    def invocation(self, function_name: str, invocation: Any) -> Any:
+        """A copy of an InvocationRequest addressed to the function's id in this run."""
+        message = self.protos.InvocationRequest()
+        message.CopyFrom(invocation)
+        ids = self.run.function_ids
+        message.function_id = ids.get(function_name, f"<unknown function {function_name}>")
+        return message
+
+    async def invoke(self, message: Any) -> Any:
+        """One InvocationRequest through the library's handler; its InvocationResponse."""
+        from azure_functions_runtime import handle_event
+
+        return await handle_event.invocation_request(
+            HostRequest(
+                "invocation_request",
+                self.protos.StreamingMessage(invocation_request=message),
+                self.properties,
+            )
+        )
+
+
+async def start_worker(protos: Any, app_dir: Path) -> LoadedWorker:
+    """Worker init, function metadata and one load per function, from a clean slate.
+
+    The app folder must be on ``sys.path`` and PYTHON_SCRIPT_FILE_NAME set (as
+    :func:`run_app` does); the binding registry is whatever
+    ``azure.functions.get_binding_registry()`` returns during worker init.
+    """
     from azure_functions_runtime import handle_event
 
     reset_worker_state()
@@ -160,12 +212,4 @@ async def _converse(protos: Any, invocations: list[tuple[str, Any]], app_dir: Pa
                 ),
             )
         )
-    ids = run.function_ids
-    for function_name, invocation in invocations:
-        message = protos.InvocationRequest()
-        message.CopyFrom(invocation)
-        message.function_id = ids.get(function_name, f"<unknown function {function_name}>")
-        run.invocations[message.invocation_id] = await handle_event.invocation_request(
-            request("invocation_request", invocation_request=message)
-        )
-    return run
+    return LoadedWorker(run, protos, properties)

@@ -23,7 +23,7 @@ from azure.functions.queue import QueueMessage as StockQueueMessage
 
 from .._typing import TypeSpec
 from ..datetimes import parse_datetime
-from ..datum import Datum, DatumLike, parse_json
+from ..datum import Datum, DatumLike, json_loads, parse_json
 from ..errors import (
     AnnotationError,
     DecodeError,
@@ -168,7 +168,7 @@ class QueueMessage(StockQueueMessage):
         """
         value = self._datum.value
         try:
-            return json.loads(value if isinstance(value, str) else self.get_body())
+            return json_loads(value if isinstance(value, str) else self.get_body())
         except RecursionError as exc:
             raise DecodeError(
                 f"binding {TRIGGER!r}, field 'body': expected JSON, got nesting too deep to "

@@ -29,6 +29,7 @@ from ..errors import AnnotationError, DecodeError, UnsupportedDatumError, descri
 from ..registry import BindingSpec, Decoder
 from ..storage.clients import StorageClients, default_clients
 from ..storage.connections import ConnectionSettingError, Service, StorageConnection
+from ..storage.downloads import download_options
 from ..storage.references import (
     BLOB_SOURCE,
     QUEUE_SOURCE,
@@ -436,7 +437,7 @@ def _pending_downloader_class() -> type:
                     return
                 client, encoding, on_error = self._funcbind_pending
                 try:
-                    started = client.download_blob(encoding=encoding)
+                    started = client.download_blob(encoding=encoding, **download_options())
                 except Exception as exc:
                     raise on_error(exc) from exc
                 self.__dict__.update(started.__dict__)

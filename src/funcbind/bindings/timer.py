@@ -16,10 +16,10 @@ from azure.functions.timer import TimerRequest as StockTimerRequest
 
 from .._typing import TypeSpec
 from ..datetimes import parse_datetime
-from ..datum import DatumLike, parse_json
+from ..datum import JSON_ERRORS, DatumLike, json_error, json_loads
 from ..errors import DecodeError, UnsupportedDatumError, describe
 from ..registry import BindingSpec, Decoder, Registry
-from ._common import UNSET, Metadata
+from ._common import Metadata
 from .generic import GenericConverter
 
 __all__ = ["TimerRequest", "TimerTriggerConverter", "register"]
@@ -27,6 +27,8 @@ __all__ = ["TimerRequest", "TimerTriggerConverter", "register"]
 TRIGGER = "timerTrigger"
 
 _PAYLOAD_TYPES = frozenset({"json", "string", "bytes", "stream"})
+_WHERE = f"binding {TRIGGER!r}"
+_EXPECTED_JSON = "TimerInfo as JSON text"
 _GENERIC = GenericConverter()
 
 
@@ -46,7 +48,7 @@ class TimerRequest(StockTimerRequest):
     timestamp that cannot be parsed raises :class:`DecodeError` when it is read.
     """
 
-    __slots__ = ("_last", "_last_updated", "_next", "_past_due", "_schedule", "_schedule_status")
+    __slots__ = ("_datetimes", "_past_due", "_schedule", "_schedule_status")
 
     def __init__(
         self,
@@ -57,12 +59,11 @@ class TimerRequest(StockTimerRequest):
     ) -> None:
         # Same keywords as azure.functions.TimerRequest, so tests can build one; the
         # base __init__ is not called because these slots replace its attributes.
+        # (The decoder builds instances through _timer_request, without this call.)
         self._past_due = past_due
         self._schedule_status = schedule_status if schedule_status else {}
         self._schedule = schedule if schedule else {}
-        self._last = UNSET
-        self._next = UNSET
-        self._last_updated = UNSET
+        self._datetimes: dict[str, datetime | None] | None = None
 
     @property
     def past_due(self) -> bool:
@@ -82,28 +83,28 @@ class TimerRequest(StockTimerRequest):
     @property
     def last(self) -> datetime | None:
         """When the timer last fired (``ScheduleStatus.Last``), or None."""
-        value = self._last
-        if value is UNSET:
-            value = self._last = self._status_datetime("Last")
-        return value  # type: ignore[no-any-return]
+        return self._status_datetime("Last")
 
     @property
     def next(self) -> datetime | None:
         """When the timer is due next (``ScheduleStatus.Next``), or None."""
-        value = self._next
-        if value is UNSET:
-            value = self._next = self._status_datetime("Next")
-        return value  # type: ignore[no-any-return]
+        return self._status_datetime("Next")
 
     @property
     def last_updated(self) -> datetime | None:
         """When the host last saved the status (``ScheduleStatus.LastUpdated``), or None."""
-        value = self._last_updated
-        if value is UNSET:
-            value = self._last_updated = self._status_datetime("LastUpdated")
-        return value  # type: ignore[no-any-return]
+        return self._status_datetime("LastUpdated")
 
     def _status_datetime(self, key: str) -> datetime | None:
+        parsed = self._datetimes
+        if parsed is None:
+            parsed = self._datetimes = {}
+        elif key in parsed:
+            return parsed[key]
+        value = parsed[key] = self._parse_status_datetime(key)
+        return value
+
+    def _parse_status_datetime(self, key: str) -> datetime | None:
         text = self._schedule_status.get(key)
         if text is None or text == "":
             return None
@@ -127,25 +128,46 @@ def _field_error(field: str, expected: str, got: str) -> DecodeError:
     return DecodeError(f"binding {TRIGGER!r}: field {field!r}: expected {expected}, got {got}")
 
 
+_new_instance = object.__new__
+
+
+def _timer_request(past_due: bool, status: Any, schedule: Any) -> TimerRequest:
+    # The decoder's constructor: no keyword call, and the slots set directly.
+    request: TimerRequest = _new_instance(TimerRequest)
+    request._past_due = past_due
+    request._schedule_status = status if status else {}
+    request._schedule = schedule if schedule else {}
+    request._datetimes = None
+    return request
+
+
 def decode_timer_info(info: Any) -> TimerRequest:
     """Build the model from the host's parsed TimerInfo; fields of the wrong type raise."""
-    if type(info) is not dict:
+    if type(info) is dict:
+        past_due = info.get("IsPastDue", False)
+        schedule = info.get("Schedule")
+        status = info.get("ScheduleStatus")
+        # What the host sends: no check below needs to say more.
+        if (
+            type(past_due) is bool
+            and (schedule is None or type(schedule) is dict)
+            and (status is None or type(status) is dict)
+        ):
+            return _timer_request(past_due, status, schedule)
+    else:
         raise DecodeError(
-            f"binding {TRIGGER!r}: expected a JSON object (TimerInfo with Schedule, "
+            f"{_WHERE}: expected a JSON object (TimerInfo with Schedule, "
             f"ScheduleStatus and IsPastDue), got {describe(info)}"
         )
-    past_due = info.get("IsPastDue")
     if past_due is None:
         past_due = False
     elif type(past_due) is not bool:
         raise _field_error("IsPastDue", "true or false", describe(past_due))
-    schedule = info.get("Schedule")
     if schedule is not None and type(schedule) is not dict:
         raise _field_error("Schedule", "a JSON object or null", describe(schedule))
-    status = info.get("ScheduleStatus")
     if status is not None and type(status) is not dict:
         raise _field_error("ScheduleStatus", "a JSON object or null", describe(status))
-    return TimerRequest(past_due=past_due, schedule_status=status, schedule=schedule)
+    return _timer_request(past_due, status, schedule)
 
 
 class TimerTriggerConverter:
@@ -173,7 +195,10 @@ def _model_decoder(optional: bool) -> Decoder:
         kind = datum.type
         value = datum.value
         if kind in _PAYLOAD_TYPES and value is not None:
-            info = parse_json(value, f"binding {TRIGGER!r}", expected="TimerInfo as JSON text")
+            try:
+                info = json_loads(value)
+            except JSON_ERRORS as exc:
+                raise json_error(exc, _WHERE, expected=_EXPECTED_JSON) from exc
             return decode_timer_info(info)
         if optional and (kind is None or value is None):
             return None

@@ -27,18 +27,27 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CHUNK_SIZES",
     "DEFAULT_DERIVED_CACHE_SIZE",
+    "DEFAULT_FIRST_CHUNK_SIZES",
     "StorageClients",
     "default_clients",
     "set_default_clients",
 ]
 
-# The SDK fetches this much of a blob in its first request, and this much per later
-# request.  The sync SDK briefly needs about ten times a chunk while reading one (it
-# builds a list presized by the response's Content-Length: 8 bytes per byte of
-# content), so sync clients use 1 MiB and a streamed download stays near 10 MiB
-# whatever the blob size; the SDK's defaults (32 MiB first, then 4 MiB) peak near
-# 290 MiB.  The aio SDK needs about three times a chunk, so aio clients use 2 MiB.
-DEFAULT_CHUNK_SIZES: Mapping[bool, int] = {False: 1024 * 1024, True: 2 * 1024 * 1024}
+# The SDK fetches max_single_get_size of a blob in its first request (and keeps that
+# chunk for the whole download), then max_chunk_get_size per request; sync clients read
+# each response from the socket in blocks of connection_data_block_size (azure-core's
+# default: 4 KiB).  The sync SDK needs about ten times a chunk while reading one (a list
+# presized by the response's Content-Length: 8 bytes per byte of content; blocks; their
+# joined copy).  funcbind's StorageStreamDownloader binding takes that list away
+# (storage/downloads.py), and a block as large as the chunk leaves nothing to join, so a
+# chunk costs about itself: sync clients fetch 2 MiB first and then 6 MiB per request,
+# each read as one block.  A download through the binding holds about 8 MiB whatever the
+# blob size, in few requests (request count, not bytes, is what a download spends its
+# time on).  (A download_blob() call of the function's own keeps the SDK's list: about
+# 10 times a chunk; with the SDK's defaults, 32 MiB first, about 290 MiB.)  The aio SDK
+# needs about three times a chunk, so aio clients use 2 MiB for both.
+DEFAULT_FIRST_CHUNK_SIZES: Mapping[bool, int] = {False: 2 * 1024 * 1024, True: 2 * 1024 * 1024}
+DEFAULT_CHUNK_SIZES: Mapping[bool, int] = {False: 6 * 1024 * 1024, True: 2 * 1024 * 1024}
 DEFAULT_DERIVED_CACHE_SIZE = 128
 
 
@@ -60,8 +69,9 @@ class StorageClients:
     transport, and closing one of them leaves the others working.  ``close()`` (or
     ``await aclose()`` for async clients) closes everything; the object stays usable.
 
-    ``chunk_size`` sets the blob download request size (default: 1 MiB sync, 2 MiB
-    async; see ``DEFAULT_CHUNK_SIZES``).
+    ``chunk_size`` sets the blob download request size, the first request's too
+    (default: 2 MiB first and 6 MiB after it sync, 2 MiB async; see
+    ``DEFAULT_CHUNK_SIZES``).
     """
 
     def __init__(
@@ -72,11 +82,15 @@ class StorageClients:
         derived_cache_size: int = DEFAULT_DERIVED_CACHE_SIZE,
     ) -> None:
         self.settings = settings
-        self.chunk_sizes = (
-            dict(DEFAULT_CHUNK_SIZES)
-            if chunk_size is None
-            else dict.fromkeys((False, True), chunk_size)
-        )
+        # (first request, later requests) for sync (False) and async (True) clients
+        self.chunk_sizes: dict[bool, tuple[int, int]] = {
+            asynchronous: (
+                (DEFAULT_FIRST_CHUNK_SIZES[asynchronous], DEFAULT_CHUNK_SIZES[asynchronous])
+                if chunk_size is None
+                else (chunk_size, chunk_size)
+            )
+            for asynchronous in (False, True)
+        }
         self._derived_limit = derived_cache_size
         self._services: dict[tuple[Any, ...], _ServiceEntry] = {}
         self._derived: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -324,13 +338,16 @@ async def _close_async_entries(entries: list[_ServiceEntry]) -> None:
 
 
 def _new_service_client(
-    connection: StorageConnection, asynchronous: bool, chunk_size: int
+    connection: StorageConnection, asynchronous: bool, chunk_sizes: tuple[int, int]
 ) -> tuple[Any, Any]:
     """A new service client (and the credential it owns, if any) for a connection."""
     service_class = _service_class(connection.service, asynchronous)
     options: dict[str, Any] = {}
     if connection.service == "blob":
-        options = {"max_single_get_size": chunk_size, "max_chunk_get_size": chunk_size}
+        first, chunk = chunk_sizes
+        options = {"max_single_get_size": first, "max_chunk_get_size": chunk}
+        if not asynchronous:
+            options["connection_data_block_size"] = chunk
     credential = None
     try:
         if connection.connection_string is not None:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..datum import Datum
+from ..datum import Datum, json_loads
 from ..errors import DecodeError, describe
 
 __all__ = [
@@ -146,7 +146,7 @@ def _content(value: Any, expected_source: str, where: str) -> dict[str, Any]:
             f"source {source!r}; this binding cannot use a reference to another service"
         )
     try:
-        fields = json.loads(content)
+        fields = json_loads(content)
     except (ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
         raise DecodeError(
             f"{where}: expected the ModelBindingData content to be JSON, got "

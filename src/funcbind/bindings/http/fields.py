@@ -8,8 +8,6 @@ Cookie header is read in ``cookies``).  Each reader turns bad wire data into a
 
 from __future__ import annotations
 
-import json
-import json.scanner
 import re
 from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
@@ -17,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from azure.functions._http import HttpRequestHeaders
 
-from ...datum import parse_json, python_value
+from ...datum import json_loads_utf8, parse_json, python_value
 from ...errors import DecodeError, describe
 
 __all__ = [
@@ -271,6 +269,10 @@ def parse_json_body(source: bytes | str, where: str) -> Any:
     """The body parsed as JSON; bytes must be UTF-8 (as azure.functions requires)."""
     if not source:
         raise DecodeError(f"{where}, field 'body': expected JSON, got an empty body")
+    try:  # the bytes as they are, no decoded copy; a failure is read again below
+        return _loads(source)
+    except (ValueError, RecursionError):
+        pass
     if isinstance(source, str):
         text = source
     else:
@@ -290,25 +292,8 @@ def parse_json_body(source: bytes | str, where: str) -> Any:
     )
 
 
-_JSON_SPACE = " \t\n\r"
-_scan_json = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
-
-
-def _loads(text: str) -> Any:
-    """``json.loads(text)`` without its per-call Python overhead (two regex matches and
-    two calls, more than a small body's whole parse): the standard library's own
-    scanner, with the same whitespace rules and errors."""
-    start = 0
-    if text[:1] in _JSON_SPACE:
-        start = len(text) - len(text.lstrip(_JSON_SPACE))
-    try:
-        value, end = _scan_json(text, start)
-    except StopIteration as stop:
-        raise json.JSONDecodeError("Expecting value", text, stop.value) from None
-    if end != len(text) and text[end:].strip(_JSON_SPACE):
-        end = len(text) - len(text[end:].lstrip(_JSON_SPACE))
-        raise json.JSONDecodeError("Extra data", text, end)
-    return value
+# THE parser (datum.py), as a module global that parse_json_body looks up per call.
+_loads = json_loads_utf8
 
 
 def identities_of(raw: Any, where: str) -> list[Any]:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from funcbind.host.app import HostedApp, load_hosted_app
+from funcbind.host.app import load_hosted_app
+from funcbind.host.model import HostedApp
 from funcbind.host.routes import RouteMatch
 from funcbind.host.settings import SettingsError
 

@@ -20,16 +20,17 @@ from hypothesis import strategies as st
 
 from funcbind.bindings._http_response import HttpCookie
 from funcbind.datum import Datum
-from funcbind.host.app import HostedApp, load_hosted_app
-from funcbind.host.asgi import (
+from funcbind.host.app import load_hosted_app
+from funcbind.host.asgi import HostApplication
+from funcbind.host.console import Console
+from funcbind.host.http import (
     BadRequest,
-    HostApplication,
     parse_query,
     read_headers,
     request_path,
     response_parts,
 )
-from funcbind.host.console import Console
+from funcbind.host.model import HostedApp
 
 pytestmark = pytest.mark.anyio
 

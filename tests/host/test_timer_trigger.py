@@ -15,7 +15,7 @@ from storagekit import STORAGE_APP, azurite_env, records, storage_env, unique, w
 
 from funcbind.host.azurite import Azurite
 from funcbind.host.storage_bindings import StorageConfigError
-from funcbind.host.timer_trigger import (
+from funcbind.host.triggers.timer import (
     CronSchedule,
     IntervalSchedule,
     _past_due,

@@ -13,107 +13,29 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FuncbindError
-from .keys import ANONYMOUS, KeyStore, load_keys, normalize_auth_level
+from .keys import load_keys, normalize_auth_level
+from .model import HOST_ID_SETTING, HTTP_OUTPUT, HTTP_TRIGGER, RETURN, HostedApp, HostedFunction
 from .routes import Route, RouteError, Router, compile_route
 from .settings import (
     BODY_SIZE_SETTING,
     DEFAULT_MAX_BODY_SIZE,
     HostSettings,
-    LocalSettings,
     SettingsError,
     apply_values,
     load_host_settings,
     load_local_settings,
 )
+from .triggers.kinds import trigger_kind
 
 if TYPE_CHECKING:
     from ..function import FunctionPlan
     from ..registry import Registry
-    from .storage_bindings import StoragePlan
 
-__all__ = [
-    "HOST_ID_SETTING",
-    "HTTP_OUTPUT",
-    "HTTP_TRIGGER",
-    "HostedApp",
-    "HostedFunction",
-    "load_hosted_app",
-]
-
-HTTP_TRIGGER = "httpTrigger"
-HTTP_OUTPUT = "http"
-RETURN = "$return"
-# The app setting the Functions host reads for its id (blob receipts and timer status
-# live under it).
-HOST_ID_SETTING = "AzureFunctionsWebHost__hostid"
-
-
-@dataclass
-class HostedFunction:
-    """One function and everything the host decided about it at start.
-
-    ``route`` is set for HTTP-triggered functions.  ``storage`` holds its compiled
-    blob and queue bindings, ``trigger_config`` its compiled queue, blob or timer
-    trigger (``trigger_detail`` describes it for the function table).  ``problem``
-    says why the function cannot run in this host (its calls answer 500 with that
-    message); ``listener_problem`` why its trigger cannot listen (admin calls work).
-    """
-
-    name: str
-    plan: FunctionPlan
-    trigger_type: str
-    route: Route | None = None
-    route_template: str | None = None
-    methods: tuple[str, ...] | None = None
-    auth_level: str = ANONYMOUS
-    response_binding: str | None = None
-    problem: str | None = None
-    disabled: bool = False
-    storage: StoragePlan | None = None
-    trigger_config: Any = None
-    trigger_detail: str | None = None
-    listener_problem: str | None = None
-
-    @property
-    def is_http(self) -> bool:
-        return self.route is not None
-
-    @property
-    def trigger_name(self) -> str:
-        return self.plan.trigger.name
-
-
-@dataclass
-class HostedApp:
-    """Everything loaded at start: settings, functions, their errors, routes and keys."""
-
-    app_dir: Path
-    host_settings: HostSettings
-    local_settings: LocalSettings
-    functions: dict[str, HostedFunction] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    router: Router = field(default_factory=lambda: Router(()))
-    keys: KeyStore | None = None
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE
-    host_id: str = "funcbind"
-    kept_environment: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def find(self, name: str) -> HostedFunction | None:
-        """A function by name, compared case-insensitively as the host does."""
-        found = self.functions.get(name)
-        if found is not None:
-            return found
-        folded = name.casefold()
-        for function in self.functions.values():
-            if function.name.casefold() == folded:
-                return function
-        return None
+__all__ = ["load_hosted_app"]
 
 
 def load_hosted_app(
@@ -209,15 +131,22 @@ def _host_function(
         hosted.storage = compile_storage(plan, env, settings.queues.message_encoding)
     except StorageConfigError as exc:
         hosted.problem = exc.message
-    try:
-        _compile_trigger(hosted, env)
-    except StorageConfigError as exc:
-        # A trigger that cannot listen can still run through the admin endpoint, whose
-        # call brings the payload -- except a blob trigger's, which is read from storage.
-        if trigger.type == "blobTrigger":
-            hosted.problem = hosted.problem or exc.message
-        else:
-            hosted.listener_problem = exc.message
+    kind = trigger_kind(trigger.type)
+    if kind is None:
+        if trigger.type != HTTP_TRIGGER:
+            # No listener for this kind of trigger: its payload comes with an admin call.
+            hosted.trigger_detail = "admin invoke only"
+    else:
+        try:
+            hosted.trigger_config = kind.compile(plan, env)
+            hosted.trigger_detail = kind.describe(hosted.trigger_config)
+        except StorageConfigError as exc:
+            # A trigger that cannot listen can still run through the admin endpoint, whose
+            # call brings the payload -- unless that kind reads its input from storage.
+            if kind.admin_reads_storage:
+                hosted.problem = hosted.problem or exc.message
+            else:
+                hosted.listener_problem = exc.message
     if trigger.type != HTTP_TRIGGER:
         return hosted
     properties = trigger.properties
@@ -259,40 +188,6 @@ def _methods(raw: Any) -> tuple[str, ...] | None:
 
 def _truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() in ("1", "true")
-
-
-def _compile_trigger(hosted: HostedFunction, env: Mapping[str, str]) -> None:
-    """Compile a queue, blob or timer trigger (others run through the admin endpoint)."""
-    plan = hosted.plan
-    trigger = plan.trigger
-    kind = trigger.type
-    if kind == HTTP_TRIGGER:
-        return
-    if kind == "queueTrigger":
-        from .queue_trigger import compile_queue_trigger
-
-        queue_config = compile_queue_trigger(trigger, env)
-        hosted.trigger_config = queue_config
-        hosted.trigger_detail = f"queue {queue_config.queue}"
-    elif kind == "blobTrigger":
-        from ..deferred import deferred_bindings
-        from .blob_trigger import compile_blob_trigger
-
-        reference = trigger.name in deferred_bindings(plan)
-        blob_config = compile_blob_trigger(trigger, env, reference)
-        hosted.trigger_config = blob_config
-        hosted.trigger_detail = f"blobs {blob_config.pattern.text}"
-    elif kind == "timerTrigger":
-        from .timer_trigger import compile_timer_trigger
-
-        timer_config = compile_timer_trigger(trigger, env)
-        hosted.trigger_config = timer_config
-        hosted.trigger_detail = f"schedule {timer_config.schedule.text}" + (
-            ", run on startup" if timer_config.run_on_startup else ""
-        )
-    else:
-        # No listener for this kind of trigger: its payload comes with an admin call.
-        hosted.trigger_detail = "admin invoke only"
 
 
 def _report_route_clashes(app: HostedApp, routes: list[Route]) -> None:

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FuncbindError
-from .app import HostedApp, load_hosted_app
+from .app import load_hosted_app
 from .console import Console, ConsoleLogHandler
+from .model import HostedApp
 
 if TYPE_CHECKING:
     import uvicorn

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..invocation_logs import FUNCTION_NAME_ATTR, INVOCATION_ID_ATTR
 
 if TYPE_CHECKING:
-    from .app import HostedApp, HostedFunction
+    from .model import HostedApp, HostedFunction
 
 __all__ = ["Console", "ConsoleLogHandler", "TextSink", "function_url", "timestamp"]
 

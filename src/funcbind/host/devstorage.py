@@ -24,7 +24,7 @@ from .keys import state_dir
 
 if TYPE_CHECKING:
     from ..storage.connections import StorageConnection
-    from .app import HostedApp
+    from .model import HostedApp
 
 __all__ = ["FREE", "OTHER", "RUNNING", "development_endpoints", "ensure_development_storage"]
 

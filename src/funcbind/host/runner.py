@@ -3,9 +3,10 @@
 Every trigger goes through :meth:`Runner.run`: HTTP requests, admin calls, and the
 queue, blob and timer listeners.  Blob inputs are fetched before the call; outputs
 (blobs, queue messages) are written only when the function succeeded, so a failed
-invocation changes nothing in storage.  A failure at any step is a failed
-:class:`~funcbind.invoke.InvocationResult` (stage ``decode`` for inputs, ``encode``
-for outputs), never an exception: the caller decides about retries and answers.
+invocation changes nothing in storage.  The end is a typed outcome
+(:mod:`funcbind.host.model`): a failure at any step is :class:`Failed` (stage
+``decode`` for inputs, ``encode`` for outputs), never an exception; a call past
+``functionTimeout`` is :class:`TimedOut`.  The caller decides about retries and answers.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from ..errors import FuncbindError
 from .console import Console
 from .expressions import BindingData
+from .model import Cancelled, Failed, Outcome, Succeeded, TimedOut
 
 if TYPE_CHECKING:
+    from ..invoke import InvocationResult
     from ..storage.clients import StorageClients
-    from .app import HostedFunction
+    from .model import HostedFunction
 
 __all__ = ["Runner"]
 
@@ -65,8 +68,8 @@ class Runner:
         *,
         data: BindingData | None = None,
         retry_context: Any = None,
-    ) -> Any:
-        """Invoke with storage around the call; None when it ran past functionTimeout.
+    ) -> Outcome:
+        """Invoke with storage around the call; how it ended.
 
         ``data`` holds the values for binding expressions; by default the trigger
         metadata.
@@ -85,7 +88,7 @@ class Runner:
         invocation_id: str,
         data: BindingData | None,
         retry_context: Any,
-    ) -> Any:
+    ) -> Outcome:
         started = time.perf_counter()
         verbose = self.console.verbose
         if verbose:
@@ -108,19 +111,23 @@ class Runner:
             invocation_id=invocation_id,
             retry_context=retry_context,
         )
-        if self.timeout is None:
-            result = await call
-        else:
-            try:
-                result = await asyncio.wait_for(call, self.timeout)
-            except asyncio.TimeoutError:
-                self.console.invocation(
-                    function.name,
-                    invocation_id,
-                    f"timed out after {self.timeout:g} s (host.json functionTimeout)",
-                    "error",
-                )
-                return None
+        result: InvocationResult
+        try:
+            result = await (call if self.timeout is None else asyncio.wait_for(call, self.timeout))
+        except asyncio.TimeoutError:
+            assert self.timeout is not None
+            self.console.invocation(
+                function.name,
+                invocation_id,
+                f"timed out after {self.timeout:g} s (host.json functionTimeout)",
+                "error",
+            )
+            return TimedOut(invocation_id, self.timeout)
+        except asyncio.CancelledError:
+            if _stopping(asyncio.current_task()):
+                raise  # a forced stop: whoever holds the trigger leaves it unsettled
+            self.console.invocation(function.name, invocation_id, "was cancelled", "error")
+            return Cancelled(invocation_id)
         if result.error is None and storage is not None and targets is not None and storage.outputs:
             try:
                 await storage.write_outputs(self.clients, result, targets)
@@ -129,7 +136,7 @@ class Runner:
         self.console.invocation_done(
             function.name, invocation_id, time.perf_counter() - started, result.error
         )
-        return result
+        return Succeeded(result) if result.error is None else Failed(result)
 
     def _failed(
         self,
@@ -138,7 +145,7 @@ class Runner:
         started: float,
         stage: str,
         error: FuncbindError,
-    ) -> Any:
+    ) -> Failed:
         from ..invoke import InvocationResult
 
         result = InvocationResult(invocation_id, function.name)
@@ -147,4 +154,13 @@ class Runner:
         self.console.invocation_done(
             function.name, invocation_id, time.perf_counter() - started, result.error
         )
-        return result
+        return Failed(result)
+
+
+def _stopping(task: asyncio.Task[Any] | None) -> bool:
+    """Whether ``task`` itself is being cancelled (rather than the function's own code).
+
+    Python 3.10 cannot tell the two apart: there a cancellation always propagates.
+    """
+    cancelling = getattr(task, "cancelling", None)
+    return task is None or cancelling is None or cancelling() > 0

@@ -18,28 +18,31 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..datum import Datum
-from ..storage.clients import StorageClients
-from ..storage.connections import StorageConnection
-from ..storage.references import blob_reference
-from . import storage_io
-from .expressions import BindingData, BlobPathPattern, TemplateError, substitute_app_settings
-from .listeners import Backoff, StorageTrouble, pause, storage_call
-from .storage_bindings import StorageConfigError, binding_connection, create_queue
+from ...datum import Datum
+from ...storage.clients import StorageClients
+from ...storage.connections import StorageConnection
+from ...storage.references import blob_reference
+from .. import storage_io
+from ..expressions import BindingData, BlobPathPattern, TemplateError, substitute_app_settings
+from ..model import Succeeded, new_invocation_id
+from ..storage_bindings import StorageConfigError, binding_connection, create_queue
+from .polling import Backoff, StorageTrouble, pause, storage_call
 
 if TYPE_CHECKING:
-    from ..registry import BindingSpec
-    from .app import HostedApp, HostedFunction
-    from .console import Console
-    from .runner import Runner
+    from ...function import FunctionPlan
+    from ...registry import BindingSpec
+    from ..console import Console
+    from ..model import HostedApp, HostedFunction, Outcome
+    from ..runner import Runner
 
 __all__ = [
     "HOSTS_CONTAINER",
+    "KIND",
     "POISON_QUEUE",
     "BlobListener",
     "BlobTriggerConfig",
@@ -141,11 +144,12 @@ async def run_for_blob(
     invocation_id: str,
     *,
     etag: str | None = None,
-) -> Any:
+) -> Outcome | None:
     """Read one blob (that version, with ``etag``) and run the function on it.
 
-    Returns the invocation result, or None when the blob no longer exists (or has
-    changed since it was listed).  Storage failures raise StorageUnavailable/OperationError.
+    Returns how the invocation ended, or None when it did not run: the blob no longer
+    exists (or has changed since it was listed).  Storage failures raise
+    StorageUnavailable/OperationError.
     """
     from azure.core.exceptions import ResourceModifiedError
 
@@ -352,11 +356,9 @@ class BlobListener:
         return found
 
     async def _process(self, receipts: _Receipts, item: Any) -> None:
-        from .asgi import new_invocation_id
-
         async with self.parallel:
             try:
-                result = await run_for_blob(
+                outcome = await run_for_blob(
                     self.runner, self.function, item.name, new_invocation_id(), etag=item.etag
                 )
             except Exception as exc:
@@ -365,10 +367,10 @@ class BlobListener:
                 self.console.line(f"{self.who}: {message}", "warning")
                 receipts.get(item.name, item.etag).retry_at = time.monotonic() + 1.0
                 return
-            if result is None:
+            if outcome is None:
                 return  # deleted or changed since listed: the next scan sees the new state
             receipt = receipts.get(item.name, item.etag)
-            if result.error is None:
+            if isinstance(outcome, Succeeded):
                 receipt.completed = True
             else:
                 receipt.failures += 1
@@ -428,3 +430,64 @@ async def _send_note(queue: Any, text: str) -> None:
             raise
         await create_queue(queue)
         await queue.send_message(text, **storage_io.CALL_OPTIONS)
+
+
+def _admin_input_problem(config: BlobTriggerConfig, given: Any) -> str | None:
+    """Why an admin input cannot name a blob for this blob trigger, or None."""
+    example = f'{{"input": "{config.pattern.container}/<blob name>"}}'
+    if not isinstance(given, str):
+        return f"expected the path of a blob as the input, such as {example}"
+    container, _, name = given.partition("/")
+    if container != config.pattern.container or config.pattern.match(name) is None:
+        return (
+            f"expected a blob path matching the trigger path {config.pattern.text!r}, got {given!r}"
+        )
+    return None
+
+
+async def _run_admin_input(
+    runner: Runner, function: HostedFunction, name: str, invocation_id: str
+) -> Outcome | None:
+    outcome = await run_for_blob(runner, function, name, invocation_id)
+    if outcome is None:
+        config: BlobTriggerConfig = function.trigger_config
+        runner.console.invocation(
+            function.name,
+            invocation_id,
+            f"could not be run: blob {config.pattern.container}/{name} does not exist",
+            "error",
+        )
+    return outcome
+
+
+class BlobKind:
+    """Blob triggers, as :mod:`funcbind.host.triggers.kinds` sees them."""
+
+    binding_type = "blobTrigger"
+    # An admin call names a blob, which is read from storage with the trigger's settings.
+    admin_reads_storage = True
+
+    def compile(self, plan: FunctionPlan, settings: Mapping[str, str]) -> BlobTriggerConfig:
+        from ...deferred import deferred_bindings
+
+        reference = plan.trigger.name in deferred_bindings(plan)
+        return compile_blob_trigger(plan.trigger, settings, reference)
+
+    def describe(self, config: BlobTriggerConfig) -> str:
+        return f"blobs {config.pattern.text}"
+
+    def listener(
+        self, app: HostedApp, function: HostedFunction, runner: Runner, console: Console
+    ) -> BlobListener:
+        return BlobListener(app, function, runner, console)
+
+    def admin_call(
+        self, runner: Runner, function: HostedFunction, given: Any, invocation_id: str
+    ) -> Awaitable[Outcome | None] | str:
+        problem = _admin_input_problem(function.trigger_config, given)
+        if problem is not None:
+            return problem
+        return _run_admin_input(runner, function, given.partition("/")[2], invocation_id)
+
+
+KIND = BlobKind()

@@ -18,35 +18,40 @@ from __future__ import annotations
 import asyncio
 import json
 import traceback
-from collections.abc import Mapping
+import uuid
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..datetimes import parse_timespan
-from ..datum import Datum
-from ..errors import DecodeError
-from ..storage.connections import StorageConnection
-from . import storage_io
-from .expressions import BindingData
-from .listeners import Backoff, StorageTrouble, pause, storage_call
-from .storage_bindings import (
+from ...datetimes import parse_timespan
+from ...datum import Datum
+from ...errors import DecodeError
+from ...storage.connections import StorageConnection
+from .. import storage_io
+from ..expressions import BindingData
+from ..model import Succeeded, new_invocation_id, plain_payload
+from ..storage_bindings import (
     StorageConfigError,
     binding_connection,
     binding_template,
     create_queue,
 )
+from .polling import Backoff, StorageTrouble, pause, storage_call
 
 if TYPE_CHECKING:
-    from ..registry import BindingSpec
-    from .app import HostedApp, HostedFunction
-    from .console import Console
-    from .runner import Runner
+    from ...function import FunctionPlan
+    from ...registry import BindingSpec
+    from ..console import Console
+    from ..model import HostedApp, HostedFunction, Outcome
+    from ..runner import Runner
 
 __all__ = [
+    "KIND",
     "LEASE_SETTING",
     "QueueListener",
     "QueueTriggerConfig",
+    "admin_payload",
     "compile_queue_trigger",
     "message_metadata",
     "queue_binding_data",
@@ -229,8 +234,6 @@ class QueueListener:
             )
 
     async def _process(self, message: Any) -> None:
-        from .asgi import new_invocation_id
-
         function, settings = self.function, self.settings
         count = message.dequeue_count or 1
         if count > settings.max_dequeue_count:
@@ -256,12 +259,12 @@ class QueueListener:
         data = queue_binding_data(function, metadata, text)
         lease.start()
         try:
-            result = await self.runner.run(
+            outcome = await self.runner.run(
                 function, {function.trigger_name: payload}, metadata, new_invocation_id(), data=data
             )
         finally:
             await lease.stop()
-        succeeded = result is not None and result.error is None
+        succeeded = isinstance(outcome, Succeeded)
         try:
             if succeeded:
                 await self._queue.delete_message(
@@ -372,3 +375,50 @@ class _Lease:
             except Exception:  # the next renewal, or the settlement, will tell
                 continue
             self.pop_receipt = updated.pop_receipt
+
+
+def admin_payload(given: Any) -> tuple[Datum, dict[str, Datum]]:
+    """The message (and metadata) an admin call with input ``given`` delivers: a fresh
+    message, dequeued once."""
+    payload = plain_payload("" if given is None else given)
+    now = datetime.now(timezone.utc)
+    text = payload.value if payload.type == "string" else str(payload.value)
+    metadata = {
+        "Id": Datum(str(uuid.uuid4()), "string"),
+        "PopReceipt": Datum(str(uuid.uuid4()), "string"),
+        "DequeueCount": Datum("1", "json"),
+        "InsertionTime": _iso(now),
+        "NextVisibleTime": _iso(now + timedelta(minutes=10)),
+        "ExpirationTime": _iso(now + timedelta(days=7)),
+        "QueueTrigger": Datum(text, "string"),
+    }
+    return payload, metadata
+
+
+class QueueKind:
+    """Queue triggers, as :mod:`funcbind.host.triggers.kinds` sees them."""
+
+    binding_type = "queueTrigger"
+    admin_reads_storage = False
+
+    def compile(self, plan: FunctionPlan, settings: Mapping[str, str]) -> QueueTriggerConfig:
+        return compile_queue_trigger(plan.trigger, settings)
+
+    def describe(self, config: QueueTriggerConfig) -> str:
+        return f"queue {config.queue}"
+
+    def listener(
+        self, app: HostedApp, function: HostedFunction, runner: Runner, console: Console
+    ) -> QueueListener:
+        return QueueListener(app, function, runner, console)
+
+    def admin_call(
+        self, runner: Runner, function: HostedFunction, given: Any, invocation_id: str
+    ) -> Awaitable[Outcome]:
+        payload, metadata = admin_payload(given)
+        data = queue_binding_data(function, metadata, metadata["QueueTrigger"].value)
+        inputs = {function.trigger_name: payload}
+        return runner.run(function, inputs, metadata, invocation_id, data=data)
+
+
+KIND = QueueKind()

@@ -17,32 +17,36 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..datetimes import parse_datetime, parse_timespan
-from ..datum import Datum
-from ..errors import DecodeError
-from ..storage.connections import DEFAULT_CONNECTION, ConnectionSettingError, StorageConnection
-from . import storage_io
-from .expressions import TemplateError, substitute_app_settings
-from .listeners import StorageTrouble, pause
-from .storage_bindings import StorageConfigError
+from ...datetimes import parse_datetime, parse_timespan
+from ...datum import Datum
+from ...errors import DecodeError
+from ...storage.connections import DEFAULT_CONNECTION, ConnectionSettingError, StorageConnection
+from .. import storage_io
+from ..expressions import TemplateError, substitute_app_settings
+from ..model import new_invocation_id
+from ..storage_bindings import StorageConfigError
+from .polling import StorageTrouble, pause
 
 if TYPE_CHECKING:
-    from ..registry import BindingSpec
-    from .app import HostedApp, HostedFunction
-    from .console import Console
-    from .runner import Runner
+    from ...function import FunctionPlan
+    from ...registry import BindingSpec
+    from ..console import Console
+    from ..model import HostedApp, HostedFunction, Outcome
+    from ..runner import Runner
 
 __all__ = [
+    "KIND",
     "CronSchedule",
     "IntervalSchedule",
     "Schedule",
     "TimerConfig",
     "TimerListener",
+    "admin_payload",
     "compile_timer_trigger",
     "parse_schedule",
     "timer_payload",
@@ -139,7 +143,7 @@ def compile_timer_trigger(binding: BindingSpec, settings: Mapping[str, str]) -> 
         use_monitor = _flag(explicit, "useMonitor", where)
     monitor = None
     if use_monitor:
-        from ..storage.connections import resolve_connection
+        from ...storage.connections import resolve_connection
 
         try:
             monitor = resolve_connection(DEFAULT_CONNECTION, "blob", settings)
@@ -167,6 +171,12 @@ def timer_payload(status: Mapping[str, Any] | None, past_due: bool) -> Datum:
     """The TimerInfo JSON the host sends (WIRE.md §5)."""
     info = {"Schedule": {"AdjustForDST": True}, "ScheduleStatus": status, "IsPastDue": past_due}
     return Datum(json.dumps(info), "json")
+
+
+def admin_payload(given: Any) -> Datum:
+    """What an admin call delivers: the host ignores the input for timers and reports a
+    run that is not past due."""
+    return timer_payload(None, past_due=False)
 
 
 def _now() -> datetime:
@@ -224,8 +234,6 @@ class TimerListener:
     async def _fire(
         self, status: dict[str, Any] | None, *, past_due: bool, scheduled: datetime
     ) -> None:
-        from .asgi import new_invocation_id
-
         function = self.function
         payload = timer_payload(status, past_due)
         await self.runner.run(function, {function.trigger_name: payload}, None, new_invocation_id())
@@ -312,3 +320,31 @@ def _moment(value: Any) -> datetime | None:
     except DecodeError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)
+
+
+class TimerKind:
+    """Timer triggers, as :mod:`funcbind.host.triggers.kinds` sees them."""
+
+    binding_type = "timerTrigger"
+    admin_reads_storage = False
+
+    def compile(self, plan: FunctionPlan, settings: Mapping[str, str]) -> TimerConfig:
+        return compile_timer_trigger(plan.trigger, settings)
+
+    def describe(self, config: TimerConfig) -> str:
+        startup = ", run on startup" if config.run_on_startup else ""
+        return f"schedule {config.schedule.text}{startup}"
+
+    def listener(
+        self, app: HostedApp, function: HostedFunction, runner: Runner, console: Console
+    ) -> TimerListener:
+        return TimerListener(app, function, runner, console)
+
+    def admin_call(
+        self, runner: Runner, function: HostedFunction, given: Any, invocation_id: str
+    ) -> Awaitable[Outcome]:
+        inputs = {function.trigger_name: admin_payload(given)}
+        return runner.run(function, inputs, None, invocation_id)
+
+
+KIND = TimerKind()

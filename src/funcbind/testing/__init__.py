@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import events
+    from .client import AsyncFunctionAppClient, FunctionAppClient
     from .direct import (
         CallError,
         acall,
@@ -49,6 +50,8 @@ __all__ = [
 ]
 
 _HOMES = {
+    "AsyncFunctionAppClient": "client",
+    "FunctionAppClient": "client",
     "Invocation": "invocation",
     "AzuriteSession": "storage",
     "CallError": "direct",

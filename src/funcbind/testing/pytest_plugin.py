@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .client import FunctionAppClient  # type: ignore[import-not-found]
+    from .client import FunctionAppClient
     from .storage import AzuriteSession
 
 MARKER = "funcbind_app"
@@ -82,7 +82,7 @@ def events() -> ModuleType:
 @pytest.fixture
 def function_app(request: pytest.FixtureRequest) -> Iterator[FunctionAppClient]:
     """A :class:`~funcbind.testing.FunctionAppClient` on the configured app, for one test."""
-    from .client import FunctionAppClient  # type: ignore[import-not-found]
+    from .client import FunctionAppClient
 
     path, options = _app_of(request)
     url = request.config.getoption("funcbind_url")

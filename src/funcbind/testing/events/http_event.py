@@ -34,7 +34,7 @@ def http(
     client fills them from the app's routes).  Headers are lower-cased and repeated
     ones joined, the body is bytes, empty query values are dropped -- as the host does.
     """
-    from ...host.asgi import parse_query, read_headers, request_url
+    from ...host.http import parse_query, read_headers, request_url
 
     if not isinstance(method, str) or not method.strip():
         raise EventError(f"http event: expected an HTTP method such as 'GET', got {method!r}")
@@ -86,12 +86,10 @@ def _encode_query(params: Query | None) -> str:
     pairs: list[tuple[str, str]] = []
     items = params.items() if isinstance(params, Mapping) else params
     for name, value in items:
-        if isinstance(value, str):
-            pairs.append((name, value))
-        elif isinstance(value, Sequence):
-            pairs.extend((name, str(item)) for item in value)
-        else:
+        if isinstance(value, str) or not isinstance(value, Sequence):
             pairs.append((name, str(value)))
+        else:
+            pairs.extend((name, str(item)) for item in value)
     return urlencode(pairs)
 
 

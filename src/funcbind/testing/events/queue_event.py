@@ -32,7 +32,7 @@ def queue(
     host sends a message it decoded from base64.  Times default to a message inserted
     now, visible again in 10 minutes and expiring in 7 days.
     """
-    from ...host.queue_trigger import message_metadata
+    from ...host.triggers.queue import message_metadata
 
     if isinstance(dequeue_count, bool) or not isinstance(dequeue_count, int) or dequeue_count < 1:
         raise EventError(

@@ -23,7 +23,7 @@ def timer(
     The status defaults to a five-minute schedule: the last run five minutes ago, the
     next one now.
     """
-    from ...host.timer_trigger import timer_payload
+    from ...host.triggers.timer import timer_payload
 
     status = None
     if schedule_status:

@@ -1,0 +1,201 @@
+"""The sync test client: :class:`FunctionAppClient`, the async one on a loop of its own.
+
+The host is asyncio code; a sync test cannot run it on its own thread.  The client
+starts one event loop in a background thread (a portal) for its whole life, opens an
+:class:`~funcbind.testing.hosting.AsyncFunctionAppClient` there, and hands each call
+to it: ``client.http`` is an ``httpx.Client`` whose transport carries each request to
+the host's ASGI app on that loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .hosting import AsyncFunctionAppClient, ClientError
+from .invocation import Invocation
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..host.keys import KeyStore
+    from ..host.model import HostedApp
+    from .events import Event
+    from .storage import StorageHelper
+
+__all__ = ["AsyncFunctionAppClient", "ClientError", "FunctionAppClient"]
+
+T = TypeVar("T")
+
+
+class _Portal:
+    """An event loop running in a daemon thread; :meth:`call` runs a coroutine there."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="funcbind-test-host", daemon=True
+        )
+        self.thread.start()
+
+    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        return future.result()
+
+    def stop(self) -> None:
+        async def cancel_rest() -> None:
+            current = asyncio.current_task()
+            rest = [task for task in asyncio.all_tasks() if task is not current]
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+            await self.loop.shutdown_default_executor()
+
+        with contextlib.suppress(RuntimeError):
+            self.call(cancel_rest())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+def _portal_transport(portal: _Portal, inner: httpx.AsyncBaseTransport) -> httpx.BaseTransport:
+    import httpx
+
+    class PortalTransport(httpx.BaseTransport):
+        """A sync transport that runs each request on the portal's loop."""
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            content = request.read()
+
+            async def send() -> tuple[int, httpx.Headers, bytes, dict[str, Any]]:
+                forwarded = httpx.Request(
+                    request.method, request.url, headers=request.headers, content=content
+                )
+                response = await inner.handle_async_request(forwarded)
+                body = await response.aread()
+                return response.status_code, response.headers, body, response.extensions
+
+            status, headers, body, extensions = portal.call(send())
+            return httpx.Response(status, headers=headers, content=body, extensions=extensions)
+
+    return PortalTransport()
+
+
+class FunctionAppClient:
+    """A function app served by the real host in this process, for sync tests.
+
+    Takes the options of :class:`~funcbind.testing.AsyncFunctionAppClient`; use it as a
+    context manager (``with FunctionAppClient("app") as client:``).
+    """
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        self._async = AsyncFunctionAppClient(app, **options)
+        self._portal: _Portal | None = None
+        self._http: httpx.Client | None = None
+
+    def start(self) -> FunctionAppClient:
+        import httpx
+
+        self._portal = _Portal()
+        try:
+            self._call(self._async.start())
+        except BaseException:
+            self._portal.stop()
+            self._portal = None
+            raise
+        inner = self._async.http
+        self._http = httpx.Client(
+            transport=_portal_transport(self._portal, inner._transport),
+            base_url=inner.base_url,
+        )
+        return self
+
+    def close(self) -> None:
+        portal = self._portal
+        if portal is None:
+            return
+        try:
+            if self._http is not None:
+                self._http.close()
+            portal.call(self._async.close())
+        finally:
+            portal.stop()
+            self._portal = None
+
+    def __enter__(self) -> FunctionAppClient:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._portal is None:
+            coroutine.close()
+            raise ClientError("the client is not open: use 'with FunctionAppClient(...)'")
+        return self._portal.call(coroutine)
+
+    # -- the same API as the async client, sync ------------------------------------------
+
+    @property
+    def http(self) -> httpx.Client:
+        """An ``httpx.Client`` on the host's ASGI app (no socket); paths as served,
+        ``/api/...``."""
+        if self._http is None:
+            raise ClientError("the client is not open: use 'with FunctionAppClient(...)'")
+        return self._http
+
+    @property
+    def hosted(self) -> HostedApp:
+        return self._async.hosted
+
+    @property
+    def keys(self) -> KeyStore:
+        return self._async.keys
+
+    @property
+    def storage(self) -> StorageHelper:
+        return self._async.storage
+
+    @property
+    def invocations(self) -> list[Invocation]:
+        """Every invocation so far, oldest first (HTTP, triggers, listeners)."""
+        return self._async.invocations
+
+    @property
+    def console_lines(self) -> list[str]:
+        """What the host printed (the lines ``funcbind run`` would show)."""
+        return self._async.console_lines
+
+    def routes(self) -> list[str]:
+        return self._async.routes()
+
+    def invoke(self, name: str, event: Event | None = None, **fields: Any) -> Invocation:
+        return self._call(self._async.invoke(name, event, **fields))
+
+    def queue_trigger(self, name: str, body: Any = "", **fields: Any) -> Invocation:
+        return self._call(self._async.queue_trigger(name, body, **fields))
+
+    def blob_trigger(
+        self, name: str, path: str, content: bytes | str = b"", **fields: Any
+    ) -> Invocation:
+        return self._call(self._async.blob_trigger(name, path, content, **fields))
+
+    def timer_trigger(self, name: str, **fields: Any) -> Invocation:
+        return self._call(self._async.timer_trigger(name, **fields))
+
+    def wait_for(self, name: str, count: int = 1, timeout: float = 5.0) -> list[Invocation]:
+        return self._call(self._async.wait_for(name, count, timeout))
+
+    @contextlib.contextmanager
+    def listening(self) -> Iterator[FunctionAppClient]:
+        """Run the app's queue, blob and timer listeners (on Azurite) while inside."""
+        manager = self._async.listening()
+        self._call(manager.__aenter__())
+        try:
+            yield self
+        finally:
+            self._call(manager.__aexit__(None, None, None))

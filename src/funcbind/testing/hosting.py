@@ -96,7 +96,8 @@ class AsyncFunctionAppClient:
         self._http: httpx.AsyncClient | None = None
         self._storage: StorageHelper | None = None
         self._captured: dict[str, tuple[Any, dict[str, Any]]] = {}
-        self._seen: dict[str, int] = {}
+        # Invocations a call already handed to the test (invoke, wait_for).
+        self._handed: set[str] = set()
         self._restore: Callable[[], None] | None = None
         self._changed: asyncio.Event | None = None  # made on the serving loop, at start
         # Azurite starting in the background; what uses storage waits for it.
@@ -119,7 +120,9 @@ class AsyncFunctionAppClient:
             _observe(self._hosted, self._captured)
             if _uses_development_storage(self._hosted) and not self.azurite.started:
                 # Started meanwhile: a test of HTTP-only functions never waits for it.
-                self._azurite_ready = asyncio.ensure_future(asyncio.to_thread(self.azurite.start))
+                ready = asyncio.wrap_future(self.azurite.starting())
+                ready.add_done_callback(_retrieved)  # a failure is raised where it is awaited
+                self._azurite_ready = ready
                 self._storage_functions = frozenset(
                     f.name for f in self._hosted.functions.values() if _uses_storage(f)
                 )
@@ -164,8 +167,6 @@ class AsyncFunctionAppClient:
         running (they are cancelled)."""
         left: list[str] = []
         try:
-            if self._azurite_ready is not None:
-                await asyncio.wait([self._azurite_ready])  # no start left half done
             if self._listeners is not None:
                 await self._stop_listening()
             application = self._application
@@ -247,7 +248,7 @@ class AsyncFunctionAppClient:
         for function in self.hosted.functions.values():
             if function.route_template is not None:
                 methods = ",".join(function.methods) if function.methods else "*"
-                path = "/".join(filter(None, ["", prefix, function.route_template]))
+                path = "/" + "/".join(filter(None, [prefix, function.route_template]))
                 shown.append(f"{methods} {path} ({function.name})")
         return sorted(shown)
 
@@ -290,9 +291,6 @@ class AsyncFunctionAppClient:
         if self._listeners is not None:
             raise ClientError("the listeners are running already")
         await self._storage_ready()
-        # wait_for() returns what the listeners run, not the invocations made before.
-        for function in self.hosted.functions:
-            self._seen[function] = sum(i.function_name == function for i in self.invocations)
         self._listeners = Listeners(self.hosted, application.runner, application.console)
         await self._listeners.start()
         try:
@@ -306,23 +304,28 @@ class AsyncFunctionAppClient:
             await listeners.stop()
 
     async def wait_for(self, name: str, count: int = 1, timeout: float = 5.0) -> list[Invocation]:
-        """The next ``count`` invocations of ``name`` (ones no earlier call returned),
+        """The next ``count`` invocations of ``name`` not handed to the test yet (by
+        invoke() or an earlier wait_for(): those run by listeners, admin calls, HTTP),
         waiting up to ``timeout`` seconds; TimeoutError says how many came."""
         function = self._function(name)
         assert self._changed is not None
-        deadline = asyncio.get_running_loop().time() + timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         while True:
-            mine = [i for i in self.invocations if i.function_name == function.name]
-            start = self._seen.get(function.name, 0)
-            if len(mine) - start >= count:
-                self._seen[function.name] = start + count
-                return mine[start : start + count]
-            remaining = deadline - asyncio.get_running_loop().time()
+            new = [
+                i
+                for i in self.invocations
+                if i.function_name == function.name and i.invocation_id not in self._handed
+            ]
+            if len(new) >= count:
+                self._handed.update(i.invocation_id for i in new[:count])
+                return new[:count]
+            remaining = deadline - loop.time()
             if remaining <= 0:
+                printed = "\n".join(self.console_lines[-20:]) or "(nothing)"
                 raise TimeoutError(
                     f"waited {timeout:g} s for {count} invocation(s) of {function.name!r}, got "
-                    f"{len(mine) - start}; the host printed:\n"
-                    + "\n".join(self.console_lines[-20:])
+                    f"{len(new)}; the host printed:\n{printed}"
                 )
             self._changed.clear()
             with contextlib.suppress(asyncio.TimeoutError):
@@ -377,6 +380,7 @@ class AsyncFunctionAppClient:
         await runner.run(
             function, {function.trigger_name: payload}, metadata, invocation_id, data=data
         )
+        self._handed.add(invocation_id)
         return next(i for i in self.invocations[count:] if i.invocation_id == invocation_id)
 
     def _record(self, function: HostedFunction, outcome: Outcome, duration: float) -> None:
@@ -555,6 +559,11 @@ def _trigger_inputs(function: HostedFunction, event: Event) -> tuple[Datum, Any,
         data = BindingData(metadata, trusted=captures, function_name=function.name)
         return payload, metadata, data
     return payload, metadata or None, None
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class _Lines:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import concurrent.futures
 import contextlib
 import shutil
 import socket
@@ -47,6 +48,7 @@ class AzuriteSession:
         self._own = azurite is None
         self._azurite = azurite
         self._location: Path | None = None
+        self._starting: concurrent.futures.Future[Azurite] | None = None
         self.ports: dict[str, int] = (
             dict(azurite.ports) if azurite is not None else _free_ports(len(_SERVICES))
         )
@@ -95,9 +97,31 @@ class AzuriteSession:
                 raise
             return self._azurite
 
+    def starting(self) -> concurrent.futures.Future[Azurite]:
+        """Start Azurite in a thread of its own; the future is done once it listens.
+
+        Nothing waits for it: a client closing early leaves the start to finish, and
+        :meth:`stop` (at the latest at exit) waits for it before stopping Azurite.
+        """
+        with self._lock:
+            if self._starting is None:
+                future: concurrent.futures.Future[Azurite] = concurrent.futures.Future()
+                self._starting = future
+                threading.Thread(
+                    target=self._start_into, args=(future,), name="azurite-start", daemon=True
+                ).start()
+            return self._starting
+
+    def _start_into(self, future: concurrent.futures.Future[Azurite]) -> None:
+        try:
+            future.set_result(self.start())
+        except BaseException as exc:
+            future.set_exception(exc)
+
     def stop(self) -> None:
         """Stop the Azurite this session started (never one it was given) and remove its data."""
         with self._lock:
+            self._starting = None
             azurite, self._azurite = self._azurite, None
             if azurite is not None and self._own:
                 azurite.stop()

@@ -263,7 +263,7 @@ class AsyncFunctionAppClient:
                     f"function {function.name!r}: no event builder for its trigger "
                     f"({function.trigger_type}); pass an Event"
                 )
-            event = kind.build(**fields)
+            event = events.build(kind.name, **fields)
         elif fields:
             raise ClientError("pass either an event or its fields, not both")
         return await self._run(function, event)
@@ -474,8 +474,17 @@ def _uses_development_storage(hosted: HostedApp) -> bool:
 
 
 def _uses_storage(function: HostedFunction) -> bool:
-    """Whether an invocation of ``function`` may touch storage (bindings or SDK clients)."""
-    return any(binding.type.casefold() in _STORAGE_TYPES for binding in function.plan.bindings)
+    """Whether running ``function`` on an event may touch storage: a storage input or
+    output, or a trigger given as an SDK client (the event itself is never read from
+    storage; the listeners wait for Azurite on their own)."""
+    trigger = function.plan.trigger
+    if getattr(function.trigger_config, "reference", False):
+        return True
+    return any(
+        binding.type.casefold() in _STORAGE_TYPES
+        for binding in function.plan.bindings
+        if binding is not trigger
+    )
 
 
 _STORAGE_TYPES = frozenset({"blob", "blobtrigger", "queue", "queuetrigger", "table"})

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 MARKER = "funcbind_app"
 _INVOCATIONS = "funcbind.testing.invocation"
+_STORAGE = "funcbind.testing.storage"
 _SHOWN = 5
 
 
@@ -159,7 +160,20 @@ def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, righ
     return [f"{left!r} {op} {right!r}", *(line for lines in described for line in lines)]
 
 
+_SHARED_BEFORE = pytest.StashKey[object]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    module = sys.modules.get(_STORAGE)
+    session.stash[_SHARED_BEFORE] = module.AzuriteSession._shared if module is not None else None
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    module = sys.modules.get("funcbind.testing.storage")
-    if module is not None and module.AzuriteSession._shared is not None:
-        module.AzuriteSession._shared.stop()
+    """Stop the shared Azurite this session started (not one an outer session owns, as
+    when pytest runs inside pytest)."""
+    module = sys.modules.get(_STORAGE)
+    if module is None:
+        return
+    shared = module.AzuriteSession._shared
+    if shared is not None and shared is not session.stash.get(_SHARED_BEFORE, None):
+        shared.stop()

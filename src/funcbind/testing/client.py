@@ -1,19 +1,19 @@
 """The sync test client: :class:`FunctionAppClient`, the async one on a loop of its own.
 
-The host is asyncio code; a sync test cannot run it on its own thread.  The client
-starts one event loop in a background thread (a portal) for its whole life, opens an
-:class:`~funcbind.testing.hosting.AsyncFunctionAppClient` there, and hands each call
-to it: ``client.http`` is an ``httpx.Client`` whose transport carries each request to
-the host's ASGI app on that loop.
+The host is asyncio code.  The sync client keeps one event loop for its whole life
+and runs it in the test's own thread for the length of each call: a request, an
+invoke, a ``wait_for``.  Between calls the host is paused -- nothing runs behind the
+test's back, and no thread hand-off is paid per request (what a portal thread would
+cost).  Background work (admin calls answered 202, the listeners) runs while a call
+runs: ``wait_for`` is the call that lets it.  ``client.http`` is an ``httpx.Client``
+whose transport runs each request through the host's ASGI app on that loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from collections.abc import Coroutine, Iterator
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .hosting import AsyncFunctionAppClient, ClientError
@@ -32,41 +32,42 @@ __all__ = ["AsyncFunctionAppClient", "ClientError", "FunctionAppClient"]
 T = TypeVar("T")
 
 
-class _Portal:
-    """An event loop running in a daemon thread; :meth:`call` runs a coroutine there."""
+class _Loop:
+    """An event loop that runs in the caller's thread, one call at a time."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="funcbind-test-host", daemon=True
-        )
-        self.thread.start()
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
-        return future.result()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self.loop.run_until_complete(coroutine)
+        coroutine.close()
+        raise ClientError(
+            "FunctionAppClient cannot run inside a running event loop (an async test); "
+            "use AsyncFunctionAppClient there"
+        )
 
     def stop(self) -> None:
         async def cancel_rest() -> None:
-            current = asyncio.current_task()
-            rest = [task for task in asyncio.all_tasks() if task is not current]
+            rest = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
             for task in rest:
                 task.cancel()
             await asyncio.gather(*rest, return_exceptions=True)
-            await self.loop.shutdown_default_executor()
 
-        with contextlib.suppress(RuntimeError):
-            self.call(cancel_rest())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
+        try:
+            self.loop.run_until_complete(cancel_rest())
+            self.loop.run_until_complete(self.loop.shutdown_default_executor())
+        finally:
+            self.loop.close()
 
 
-def _portal_transport(portal: _Portal, inner: httpx.AsyncBaseTransport) -> httpx.BaseTransport:
+def _loop_transport(runner: _Loop, inner: httpx.AsyncBaseTransport) -> httpx.BaseTransport:
     import httpx
 
-    class PortalTransport(httpx.BaseTransport):
-        """A sync transport that runs each request on the portal's loop."""
+    class LoopTransport(httpx.BaseTransport):
+        """A sync transport that runs each request on the client's loop."""
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             content = request.read()
@@ -79,10 +80,10 @@ def _portal_transport(portal: _Portal, inner: httpx.AsyncBaseTransport) -> httpx
                 body = await response.aread()
                 return response.status_code, response.headers, body, response.extensions
 
-            status, headers, body, extensions = portal.call(send())
+            status, headers, body, extensions = runner.call(send())
             return httpx.Response(status, headers=headers, content=body, extensions=extensions)
 
-    return PortalTransport()
+    return LoopTransport()
 
 
 class FunctionAppClient:
@@ -94,37 +95,37 @@ class FunctionAppClient:
 
     def __init__(self, app: Any, **options: Any) -> None:
         self._async = AsyncFunctionAppClient(app, **options)
-        self._portal: _Portal | None = None
+        self._loop: _Loop | None = None
         self._http: httpx.Client | None = None
 
     def start(self) -> FunctionAppClient:
         import httpx
 
-        self._portal = _Portal()
+        self._loop = _Loop()
         try:
             self._call(self._async.start())
         except BaseException:
-            self._portal.stop()
-            self._portal = None
+            self._loop.stop()
+            self._loop = None
             raise
         inner = self._async.http
         self._http = httpx.Client(
-            transport=_portal_transport(self._portal, inner._transport),
+            transport=_loop_transport(self._loop, inner._transport),
             base_url=inner.base_url,
         )
         return self
 
     def close(self) -> None:
-        portal = self._portal
-        if portal is None:
+        runner = self._loop
+        if runner is None:
             return
         try:
             if self._http is not None:
                 self._http.close()
-            portal.call(self._async.close())
+            runner.call(self._async.close())
         finally:
-            portal.stop()
-            self._portal = None
+            runner.stop()
+            self._loop = None
 
     def __enter__(self) -> FunctionAppClient:
         return self.start()
@@ -133,10 +134,10 @@ class FunctionAppClient:
         self.close()
 
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        if self._portal is None:
+        if self._loop is None:
             coroutine.close()
             raise ClientError("the client is not open: use 'with FunctionAppClient(...)'")
-        return self._portal.call(coroutine)
+        return self._loop.call(coroutine)
 
     # -- the same API as the async client, sync ------------------------------------------
 

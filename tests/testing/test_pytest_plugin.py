@@ -36,6 +36,7 @@ def test_marked(function_app):
 
 @pytest.mark.funcbind_app({str(APP)!r})
 def test_fails(function_app):
+    function_app.http.get("/api/setings")
     function_app.http.get("/api/raises", params={{"who": "Zoe"}})
     assert function_app.invocations[-1].ok
 """
@@ -55,6 +56,9 @@ def test_in_process_with_the_app_from_the_ini_file_or_a_marker(user_tests: pytes
     # The failed test shows its invocation: outcome, traceback, logs.
     result.stdout.fnmatch_lines(
         [
+            "*funcbind: requests no route served*",
+            "GET /api/setings: no function serves it; the app's routes:",
+            "  * /api/setting (setting)",
             "*funcbind: the last 1 failed invocation(s) of this test*",
             "<Invocation 'raises' failed at call: RuntimeError in *",
             "*RuntimeError: boom",

@@ -112,6 +112,7 @@ class FunctionAppClient:
         self._http = httpx.Client(
             transport=_loop_transport(self._loop, inner._transport),
             base_url=inner.base_url,
+            event_hooks={"response": [self._async.note_unrouted]},
         )
         return self
 

@@ -132,8 +132,30 @@ class AsyncFunctionAppClient:
             raise
         transport = httpx.ASGITransport(app=self._application)
         port = self._hosted.local_settings.local_http_port or DEFAULT_PORT
-        self._http = httpx.AsyncClient(transport=transport, base_url=f"http://localhost:{port}")
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            base_url=f"http://localhost:{port}",
+            event_hooks={"response": [self._unrouted]},
+        )
         return self
+
+    async def _unrouted(self, response: httpx.Response) -> None:
+        self.note_unrouted(response)
+
+    def note_unrouted(self, response: httpx.Response) -> None:
+        """Note a 404 for a path no route serves, with the routes there are: the failed
+        test's report shows it (an httpx response hook)."""
+        from .invocation import note
+
+        if response.status_code != 404 or self._hosted is None:
+            return
+        request = response.request
+        path = request.url.path
+        if path.casefold().startswith("/admin/"):
+            return
+        if self._hosted.router.match(request.method, path) is None:
+            routes = "\n  ".join(self.routes()) or "(none)"
+            note(f"{request.method} {path}: no function serves it; the app's routes:\n  {routes}")
 
     def _serve(self, hosted: HostedApp) -> HostApplication:
         from ..host.asgi import HostApplication

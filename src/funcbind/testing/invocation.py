@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from ..datum import Datum
 
-__all__ = ["Invocation", "InvocationFailed", "recent_invocations"]
+__all__ = ["Invocation", "InvocationFailed", "note", "recent_invocations", "recent_notes"]
 
 
 class InvocationFailed(AssertionError):
@@ -107,9 +107,11 @@ class Invocation:
 
 
 class _Recent:
-    """The invocations made since the pytest plugin last cleared the list (one test's)."""
+    """The invocations made since the pytest plugin last cleared the list (one test's),
+    and notes on requests the host could not route."""
 
     items: ClassVar[list[Invocation]] = []
+    notes: ClassVar[list[str]] = []
     lock = threading.Lock()
     LIMIT = 200
 
@@ -121,9 +123,24 @@ class _Recent:
 
 
 def recent_invocations(*, clear: bool = False) -> list[Invocation]:
-    """The invocations recorded lately (at most 200), oldest first; ``clear`` empties the list."""
+    """The invocations recorded lately (at most 200), oldest first; ``clear`` empties the
+    list, and the notes."""
     with _Recent.lock:
         found = list(_Recent.items)
         if clear:
             _Recent.items.clear()
+            _Recent.notes.clear()
     return found
+
+
+def note(text: str) -> None:
+    """Keep a line for the report of the test that is running (a request no route served)."""
+    with _Recent.lock:
+        if text not in _Recent.notes:
+            _Recent.notes.append(text)
+            del _Recent.notes[: -_Recent.LIMIT]
+
+
+def recent_notes() -> list[str]:
+    with _Recent.lock:
+        return list(_Recent.notes)

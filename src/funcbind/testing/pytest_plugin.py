@@ -133,6 +133,9 @@ def pytest_runtest_makereport(
     module = sys.modules.get(_INVOCATIONS)
     if module is None or not report.failed or call.when == "setup":
         return report
+    notes = module.recent_notes()
+    if notes:
+        report.sections.append(("funcbind: requests no route served", "\n".join(notes)))
     made = module.recent_invocations()
     if not made:
         return report

@@ -10,26 +10,20 @@ observers: each function is wrapped to keep the values it returned and set (the
 plan is otherwise the loader's), and each runner outcome becomes an
 :class:`~funcbind.testing.Invocation`.
 
-This is the one module of :mod:`funcbind.testing` that reaches into the host.
+This module and :mod:`funcbind.testing.hosted_app` (loading, observing, trigger inputs)
+are the ones of :mod:`funcbind.testing` that reach into the host.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import inspect
-import json
-import logging
-import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..datum import Datum
-from ..errors import FuncbindError, FunctionLoadError
-from . import events
+from ..errors import FuncbindError
+from . import events, hosted_app
 from .events import Event, EventError
 from .invocation import Invocation
 from .storage import AzuriteSession, StorageHelper
@@ -37,7 +31,6 @@ from .storage import AzuriteSession, StorageHelper
 if TYPE_CHECKING:
     import httpx
 
-    from ..function import FunctionPlan
     from ..host.asgi import HostApplication
     from ..host.azurite import Azurite
     from ..host.keys import KeyStore
@@ -47,8 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFunctionAppClient", "ClientError"]
 
 DEFAULT_PORT = 7071
-# Loggers funcbind run quiets (the storage SDKs), and httpx, which logs each request.
-_QUIET_LOGGERS = ("azure", "httpx")
+
 # How long close() lets invocations started in the background (admin calls) finish.
 DRAIN_SECONDS = 5.0
 
@@ -82,7 +74,7 @@ class AsyncFunctionAppClient:
         allow_errors: bool = False,
         base_url: str | None = None,
     ) -> None:
-        self.app_dir = _app_folder(app)
+        self.app_dir = hosted_app.app_folder(app)
         self.settings = dict(settings or {})
         self.auth = auth
         self.allow_errors = allow_errors
@@ -114,17 +106,17 @@ class AsyncFunctionAppClient:
             self._http = httpx.AsyncClient(base_url=self.remote_url)
             return self
         self._changed = asyncio.Event()
-        self._restore = _apply_environment({**self.azurite.environment, **self.settings})
+        self._restore = hosted_app.apply_environment({**self.azurite.environment, **self.settings})
         try:
-            self._hosted = _load(self.app_dir, self.auth, self.allow_errors)
-            _observe(self._hosted, self._captured)
-            if _uses_development_storage(self._hosted) and not self.azurite.started:
+            self._hosted = hosted_app.load_app(self.app_dir, self.auth, self.allow_errors)
+            hosted_app.observe(self._hosted, self._captured)
+            if hosted_app.uses_development_storage(self._hosted) and not self.azurite.started:
                 # Started meanwhile: a test of HTTP-only functions never waits for it.
                 ready = asyncio.wrap_future(self.azurite.starting())
                 ready.add_done_callback(_retrieved)  # a failure is raised where it is awaited
                 self._azurite_ready = ready
                 self._storage_functions = frozenset(
-                    f.name for f in self._hosted.functions.values() if _uses_storage(f)
+                    f.name for f in self._hosted.functions.values() if hosted_app.uses_storage(f)
                 )
             self._application = self._serve(self._hosted)
         except BaseException:
@@ -396,7 +388,7 @@ class AsyncFunctionAppClient:
                 f"at its route ({', '.join(route)})"
             )
         runner = self._open_application().runner
-        payload, metadata, data = _trigger_inputs(function, event)
+        payload, metadata, data = hosted_app.trigger_inputs(function, event)
         invocation_id = new_invocation_id()
         count = len(self.invocations)
         await runner.run(
@@ -429,167 +421,12 @@ class AsyncFunctionAppClient:
             self._changed.set()
 
 
-# -- loading ---------------------------------------------------------------------------
-
-
-def _app_folder(app: Any) -> Path:
-    if isinstance(app, str | Path):
-        return Path(app).resolve()
-    import azure.functions as func
-
-    from .direct import defining_file
-
-    if isinstance(app, func.FunctionRegister):
-        return defining_file(app).resolve().parent
-    raise ClientError(
-        f"expected an app folder or an azure.functions.FunctionApp, got {type(app).__name__}"
-    )
-
-
 def _session(azurite: Any) -> AzuriteSession:
     if azurite is None:
         return AzuriteSession.shared()
     if isinstance(azurite, AzuriteSession):
         return azurite
     return AzuriteSession(azurite)
-
-
-def _load(app_dir: Path, auth: bool, allow_errors: bool) -> HostedApp:
-    from ..host.app import load_hosted_app
-    from ..host.cli import _apply_log_level  # the levels funcbind run sets
-
-    hosted = load_hosted_app(app_dir, auth=auth)
-    if hosted.errors and not allow_errors:
-        listed = "; ".join(f"{name}: {message}" for name, message in hosted.errors.items())
-        raise FunctionLoadError(
-            f"{len(hosted.errors)} function(s) of {app_dir} failed to load: {listed} "
-            "(pass allow_errors=True to serve the others)"
-        )
-    logging.getLogger().setLevel(logging.INFO)
-    for noisy in _QUIET_LOGGERS:  # their INFO lines would drown the app's in a report
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    _apply_log_level(hosted)
-    return hosted
-
-
-def _apply_environment(values: Mapping[str, str]) -> Callable[[], None]:
-    """Set ``values`` in the environment (and keep the log levels); a function that puts
-    both back as they were, local.settings.json Values the host adds included."""
-    before = dict(os.environ)
-    loggers = [logging.getLogger(), *map(logging.getLogger, _QUIET_LOGGERS)]
-    levels = [logger.level for logger in loggers]
-    os.environ.update(values)
-
-    def restore() -> None:
-        os.environ.clear()
-        os.environ.update(before)
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
-
-    return restore
-
-
-def _uses_development_storage(hosted: HostedApp) -> bool:
-    from ..host.devstorage import development_endpoints
-
-    return bool(development_endpoints(hosted))
-
-
-def _uses_storage(function: HostedFunction) -> bool:
-    """Whether running ``function`` on an event may touch storage: a storage input or
-    output, or a trigger given as an SDK client (the event itself is never read from
-    storage; the listeners wait for Azurite on their own)."""
-    trigger = function.plan.trigger
-    if getattr(function.trigger_config, "reference", False):
-        return True
-    return any(
-        binding.type.casefold() in _STORAGE_TYPES
-        for binding in function.plan.bindings
-        if binding is not trigger
-    )
-
-
-_STORAGE_TYPES = frozenset({"blob", "blobtrigger", "queue", "queuetrigger", "table"})
-
-
-def _observe(hosted: HostedApp, captured: dict[str, tuple[Any, dict[str, Any]]]) -> None:
-    """Wrap each function to keep what it returned and set, by invocation id."""
-    for function in hosted.functions.values():  # routes hold these same objects
-        function.plan = _observed_plan(function.plan, captured)
-
-
-def _observed_plan(
-    plan: FunctionPlan, captured: dict[str, tuple[Any, dict[str, Any]]]
-) -> FunctionPlan:
-    from ..invocation_logs import current_invocation
-
-    original = plan.function
-    outs = tuple(param.name for param in plan.out_params)
-
-    def keep(kwargs: Mapping[str, Any], returned: Any) -> None:
-        log = current_invocation()
-        if log is None:
-            return
-        values = {name: kwargs[name].get() for name in outs}
-        captured[log.invocation_id] = (
-            returned,
-            {name: value for name, value in values.items() if value is not None},
-        )
-
-    async def later(kwargs: Mapping[str, Any], awaitable: Any) -> Any:
-        returned = await awaitable
-        keep(kwargs, returned)
-        return returned
-
-    if plan.is_async:
-
-        async def observed_async(**kwargs: Any) -> Any:
-            return await later(kwargs, original(**kwargs))
-
-        observed: Callable[..., Any] = observed_async
-    else:
-
-        def observed_sync(**kwargs: Any) -> Any:
-            returned = original(**kwargs)
-            if inspect.isawaitable(returned):  # a sync wrapper of a coroutine function
-                return later(kwargs, returned)
-            keep(kwargs, returned)
-            return returned
-
-        observed = observed_sync
-    return dataclasses.replace(plan, function=observed)
-
-
-def _trigger_inputs(function: HostedFunction, event: Event) -> tuple[Datum, Any, Any]:
-    """The payload, metadata and binding data the host's own trigger code would pass."""
-    from ..host.expressions import BindingData
-
-    metadata = {
-        **event.metadata,
-        "sys": Datum(json.dumps({"MethodName": function.name}), "json"),
-    }
-    payload = event.payload
-    if function.trigger_type == "queueTrigger":
-        from ..host.triggers.queue import queue_binding_data
-
-        text = metadata["QueueTrigger"].value if "QueueTrigger" in metadata else None
-        return payload, metadata, queue_binding_data(function, metadata, text)
-    if function.trigger_type == "blobTrigger":
-        config = function.trigger_config
-        path = str(metadata["BlobTrigger"].value)
-        container, _, name = path.partition("/")
-        captures = config.pattern.match(name) if container == config.pattern.container else None
-        if captures is None:
-            raise EventError(
-                f"function {function.name!r}: blob {path!r} does not match the trigger path "
-                f"{config.pattern.text!r}"
-            )
-        metadata.update({key: Datum(value, "string") for key, value in captures.items()})
-        if config.as_string and payload.type == "bytes":
-            payload = Datum(bytes(payload.value).decode("utf-8"), "string")
-        data = BindingData(metadata, trusted=captures, function_name=function.name)
-        return payload, metadata, data
-    return payload, metadata or None, None
 
 
 def _retrieved(future: asyncio.Future[Any]) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ...datum import Datum
-from .event import Event, EventError, EventKind, utc_now
+from .event import Event, EventError, EventKind, iso_datum, utc_now
 
 __all__ = ["KIND", "queue"]
 
@@ -32,8 +32,6 @@ def queue(
     host sends a message it decoded from base64.  Times default to a message inserted
     now, visible again in 10 minutes and expiring in 7 days.
     """
-    from ...host.triggers.queue import message_metadata
-
     if isinstance(dequeue_count, bool) or not isinstance(dequeue_count, int) or dequeue_count < 1:
         raise EventError(
             f"queue event: expected dequeue_count to be a whole number of at least 1, "
@@ -41,17 +39,17 @@ def queue(
         )
     payload, text = _payload(body)
     inserted = insertion_time or utc_now()
-    metadata = message_metadata(
-        id or str(uuid.uuid4()),
-        pop_receipt or base64.b64encode(os.urandom(12)).decode(),
-        dequeue_count,
-        inserted,
-        expiration_time or inserted + timedelta(days=7),
-        next_visible_time or inserted + timedelta(minutes=10),
-        text,
-        "",
-    )
-    del metadata["sys"]  # names the function: added when a function receives the event
+    # "sys" (the function's name) is added when a function receives the event.
+    metadata = {
+        "Id": Datum(id or str(uuid.uuid4()), "string"),
+        "PopReceipt": Datum(pop_receipt or base64.b64encode(os.urandom(12)).decode(), "string"),
+        "DequeueCount": Datum(str(dequeue_count), "json"),
+        "InsertionTime": iso_datum(inserted),
+        "ExpirationTime": iso_datum(expiration_time or inserted + timedelta(days=7)),
+        "NextVisibleTime": iso_datum(next_visible_time or inserted + timedelta(minutes=10)),
+    }
+    if text is not None:
+        metadata["QueueTrigger"] = Datum(text, "string")
     return Event("queue", "queueTrigger", payload, metadata, admin_input=_admin_input(text, body))
 
 

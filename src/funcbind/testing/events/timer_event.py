@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
+from ...datum import Datum
 from .event import Event, EventKind, utc_now
 
 __all__ = ["KIND", "timer"]
@@ -23,8 +25,6 @@ def timer(
     The status defaults to a five-minute schedule: the last run five minutes ago, the
     next one now.
     """
-    from ...host.triggers.timer import timer_payload
-
     status = None
     if schedule_status:
         now = utc_now()
@@ -35,7 +35,9 @@ def timer(
             "Next": upcoming.isoformat(),
             "LastUpdated": (last_updated or previous).isoformat(),
         }
-    return Event("timer", "timerTrigger", timer_payload(status, past_due), {}, admin_input="")
+    info = {"Schedule": {"AdjustForDST": True}, "ScheduleStatus": status, "IsPastDue": past_due}
+    payload = Datum(json.dumps(info), "json")
+    return Event("timer", "timerTrigger", payload, {}, admin_input="")
 
 
 KIND = EventKind("timer", "timerTrigger", timer, "a timer tick (timerTrigger)")

@@ -114,6 +114,42 @@ def test_without_an_app_the_fixture_says_how_to_name_one(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(["*mark the test @pytest.mark.funcbind_app('path/to/app')*"])
 
 
+@pytest.mark.azurite
+def test_an_azurite_left_running_is_stopped_and_reported(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_leaves="""
+        from funcbind.testing import AzuriteSession
+
+        def test_starts_one():
+            session = AzuriteSession()
+            session.start()
+            print("PID", session.pid)
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s")
+    result.assert_outcomes(passed=1)
+    found = re.search(r"PID (\d+)", result.stdout.str())
+    assert found is not None
+    pid = int(found[1])
+    result.stdout.fnmatch_lines([f"funcbind: an AzuriteSession (Azurite pid {pid}) was still*"])
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_an_equality_on_an_invocation_shows_it() -> None:
+    from funcbind.testing.invocation import Invocation
+    from funcbind.testing.pytest_plugin import pytest_assertrepr_compare
+
+    failed = Invocation("job", "id-1", 0.002, error=ValueError("bad"), stage="call")
+    lines = pytest_assertrepr_compare(None, "==", failed, None)  # type: ignore[arg-type]
+    assert (
+        lines[0]
+        == "<Invocation 'job' failed at call: ValueError in 2.0 ms, 0 log record(s)> == None"
+    )
+    assert "  error (call): bad" in lines and "  logs: none" in lines
+    assert pytest_assertrepr_compare(None, "==", 1, 2) is None  # type: ignore[arg-type]
+
+
 def test_the_plugin_imports_nothing_heavy(tmp_path: Path) -> None:
     code = "import funcbind.testing.pytest_plugin"
     found = subprocess.run(

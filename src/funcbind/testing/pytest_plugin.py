@@ -173,10 +173,26 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Stop the shared Azurite this session started (not one an outer session owns, as
-    when pytest runs inside pytest)."""
+    when pytest runs inside pytest), and any other a test started and left running --
+    saying so."""
     module = sys.modules.get(_STORAGE)
     if module is None:
         return
-    shared = module.AzuriteSession._shared
-    if shared is not None and shared is not session.stash.get(_SHARED_BEFORE, None):
+    sessions = module.AzuriteSession
+    before = session.stash.get(_SHARED_BEFORE, None)
+    shared = sessions._shared
+    if shared is not None and shared is not before:
         shared.stop()
+    if before is not None:
+        return  # an inner session: what runs belongs to the outer one
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for left in sessions.still_running():
+        pid = left.pid
+        left.stop()
+        if reporter is not None:
+            reporter.write_line(
+                f"funcbind: an AzuriteSession (Azurite pid {pid}) was still running at the "
+                "end of the tests; it is stopped now (call its stop(), or use the azurite "
+                "fixture)",
+                yellow=True,
+            )

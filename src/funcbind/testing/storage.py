@@ -20,7 +20,7 @@ import socket
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from ..host.azurite import Azurite
@@ -95,6 +95,7 @@ class AzuriteSession:
             except BaseException:
                 shutil.rmtree(self._location, ignore_errors=True)
                 raise
+            AzuriteSession._running.add(self)
             return self._azurite
 
     def starting(self) -> concurrent.futures.Future[Azurite]:
@@ -122,6 +123,7 @@ class AzuriteSession:
         """Stop the Azurite this session started (never one it was given) and remove its data."""
         with self._lock:
             self._starting = None
+            AzuriteSession._running.discard(self)
             azurite, self._azurite = self._azurite, None
             if azurite is not None and self._own:
                 azurite.stop()
@@ -131,10 +133,21 @@ class AzuriteSession:
             if not self._own:
                 self._azurite = azurite  # still the owner's, still running
 
-    # -- the one of the process ----------------------------------------------------
+    # -- the one of the process, and those left running ----------------------------
 
     _shared: AzuriteSession | None = None
     _shared_lock = threading.Lock()
+    # Sessions whose own Azurite runs now: what the pytest plugin stops at the end.
+    _running: ClassVar[set[AzuriteSession]] = set()
+
+    @classmethod
+    def still_running(cls) -> list[AzuriteSession]:
+        """The sessions whose own Azurite is running now."""
+        return [session for session in list(cls._running) if session._own]
+
+    @property
+    def pid(self) -> int | None:
+        return self._azurite.process.pid if self._azurite is not None else None
 
     @classmethod
     def shared(cls) -> AzuriteSession:

@@ -91,6 +91,7 @@ class AsyncFunctionAppClient:
         # Invocations a call already handed to the test (invoke, wait_for).
         self._handed: set[str] = set()
         self._restore: Callable[[], None] | None = None
+        self._default_clients: Any = None
         self._changed: asyncio.Event | None = None  # made on the serving loop, at start
         # Azurite starting in the background; what uses storage waits for it.
         self._azurite_ready: asyncio.Future[Any] | None = None
@@ -105,7 +106,12 @@ class AsyncFunctionAppClient:
         if self.remote_url is not None:
             self._http = httpx.AsyncClient(base_url=self.remote_url)
             return self
+        from ..storage.clients import default_clients
+
         self._changed = asyncio.Event()
+        # The runner makes its storage clients the process's default (the SDK bindings
+        # use them); close() puts the previous default back.
+        self._default_clients = default_clients()
         self._restore = hosted_app.apply_environment({**self.azurite.environment, **self.settings})
         try:
             self._hosted = hosted_app.load_app(self.app_dir, self.auth, self.allow_errors)
@@ -211,6 +217,9 @@ class AsyncFunctionAppClient:
 
     def _restore_environment(self) -> None:
         if self._restore is not None:
+            from ..storage.clients import set_default_clients
+
+            set_default_clients(self._default_clients)
             self._restore()
             self._restore = None
 

@@ -17,15 +17,16 @@ exception with traceback, and log records.  ``-p no:funcbind`` turns the plugin 
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 if TYPE_CHECKING:
+    import pytest
+
     from .client import FunctionAppClient
     from .storage import AzuriteSession
 
@@ -60,37 +61,53 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(path, **options): the function app (and FunctionAppClient options) the "
         "function_app fixture loads",
     )
+    config.pluginmanager.register(_fixtures(), "funcbind-testing-fixtures")
 
 
-@pytest.fixture(scope="session")
-def azurite() -> AzuriteSession:
-    """The session's Azurite (free loopback ports, temporary data), started on request."""
-    from .storage import AzuriteSession
+def _fixtures() -> object:
+    """The fixtures and the report wrapper: they need pytest's decorators, and this module
+    imports pytest only when pytest itself runs it (funcbind does not depend on pytest)."""
+    import pytest
 
-    session = AzuriteSession.shared()
-    session.start()
-    return session
+    class Fixtures:
+        @pytest.fixture(scope="session")
+        def azurite(self) -> AzuriteSession:
+            """The session's Azurite (free loopback ports, temporary data), started."""
+            from .storage import AzuriteSession
 
+            session = AzuriteSession.shared()
+            session.start()
+            return session
 
-@pytest.fixture
-def events() -> ModuleType:
-    """The event builders, :mod:`funcbind.testing.events`."""
-    from . import events as module
+        @pytest.fixture
+        def events(self) -> ModuleType:
+            """The event builders, :mod:`funcbind.testing.events`."""
+            from . import events as module
 
-    return module
+            return module
 
+        @pytest.fixture
+        def function_app(self, request: pytest.FixtureRequest) -> Iterator[FunctionAppClient]:
+            """A :class:`~funcbind.testing.FunctionAppClient` on the configured app."""
+            from .client import FunctionAppClient
 
-@pytest.fixture
-def function_app(request: pytest.FixtureRequest) -> Iterator[FunctionAppClient]:
-    """A :class:`~funcbind.testing.FunctionAppClient` on the configured app, for one test."""
-    from .client import FunctionAppClient
+            path, options = _app_of(request)
+            url = request.config.getoption("funcbind_url")
+            if url:
+                options = {**options, "base_url": url}
+            with FunctionAppClient(path, **options) as client:
+                yield client
 
-    path, options = _app_of(request)
-    url = request.config.getoption("funcbind_url")
-    if url:
-        options = {**options, "base_url": url}
-    with FunctionAppClient(path, **options) as client:
-        yield client
+        @pytest.hookimpl(wrapper=True)
+        def pytest_runtest_makereport(
+            self, item: pytest.Item, call: pytest.CallInfo[None]
+        ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+            report = yield
+            if report.failed and call.when != "setup":
+                _add_invocations(report)
+            return report
+
+    return Fixtures()
 
 
 def _app_of(request: pytest.FixtureRequest) -> tuple[Path, dict[str, Any]]:
@@ -98,7 +115,7 @@ def _app_of(request: pytest.FixtureRequest) -> tuple[Path, dict[str, Any]]:
     config = request.config
     if marker is not None:
         if not marker.args:
-            raise pytest.UsageError(
+            raise _usage_error(
                 f"@pytest.mark.{MARKER}(...) needs the app folder as its first argument"
             )
         base = Path(str(request.node.path)).parent
@@ -109,7 +126,7 @@ def _app_of(request: pytest.FixtureRequest) -> tuple[Path, dict[str, Any]]:
     ini = config.getini(MARKER)
     if ini:
         return config.rootpath / str(ini), {}
-    raise pytest.UsageError(
+    raise _usage_error(
         "the function_app fixture needs an app: mark the test "
         f"@pytest.mark.{MARKER}('path/to/app'), pass --funcbind-app PATH, or set "
         f"{MARKER} = path/to/app in the pytest ini file"
@@ -125,20 +142,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         module.recent_invocations(clear=True)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
+def _add_invocations(report: pytest.TestReport) -> None:
     module = sys.modules.get(_INVOCATIONS)
-    if module is None or not report.failed or call.when == "setup":
-        return report
+    if module is None:
+        return
     notes = module.recent_notes()
     if notes:
         report.sections.append(("funcbind: requests no route served", "\n".join(notes)))
     made = module.recent_invocations()
     if not made:
-        return report
+        return
     failed = [invocation for invocation in made if not invocation.ok]
     shown = (failed or made)[-_SHOWN:]
     which = "failed " if failed else ""
@@ -146,7 +159,6 @@ def pytest_runtest_makereport(
     report.sections.append(
         (f"funcbind: the last {len(shown)} {which}invocation(s) of this test", text)
     )
-    return report
 
 
 def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, right: object) -> Any:
@@ -163,12 +175,24 @@ def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, righ
     return [f"{left!r} {op} {right!r}", *(line for lines in described for line in lines)]
 
 
-_SHARED_BEFORE = pytest.StashKey[object]()
+def _usage_error(message: str) -> Exception:
+    import pytest
+
+    return pytest.UsageError(message)
+
+
+@functools.cache
+def _shared_before() -> pytest.StashKey[object]:
+    """Where a session keeps the shared Azurite session that existed when it started."""
+    import pytest
+
+    return pytest.StashKey[object]()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     module = sys.modules.get(_STORAGE)
-    session.stash[_SHARED_BEFORE] = module.AzuriteSession._shared if module is not None else None
+    shared = module.AzuriteSession._shared if module is not None else None
+    session.stash[_shared_before()] = shared
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -179,7 +203,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if module is None:
         return
     sessions = module.AzuriteSession
-    before = session.stash.get(_SHARED_BEFORE, None)
+    before = session.stash.get(_shared_before(), None)
     shared = sessions._shared
     if shared is not None and shared is not before:
         shared.stop()

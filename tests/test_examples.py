@@ -103,6 +103,7 @@ def test_custom_script_file_and_entry_point(client: FunctionAppClient) -> None:
 
 def test_blueprint_route(client: FunctionAppClient) -> None:
     assert client.http.get("/api/greet/Dee").text == "Hi, Dee!"
+    assert client.http.get("/api/greet/Zo%C3%AB").text == "Hi, Zoë!"  # decoded as UTF-8
     assert client.http.post("/api/greet/Dee").status_code == 405
 
 

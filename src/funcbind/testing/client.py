@@ -70,18 +70,9 @@ def _loop_transport(runner: _Loop, inner: httpx.AsyncBaseTransport) -> httpx.Bas
         """A sync transport that runs each request on the client's loop."""
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
-            content = request.read()
-
-            async def send() -> tuple[int, httpx.Headers, bytes, dict[str, Any]]:
-                forwarded = httpx.Request(
-                    request.method, request.url, headers=request.headers, content=content
-                )
-                response = await inner.handle_async_request(forwarded)
-                body = await response.aread()
-                return response.status_code, response.headers, body, response.extensions
-
-            status, headers, body, extensions = runner.call(send())
-            return httpx.Response(status, headers=headers, content=body, extensions=extensions)
+            request.read()  # the body as bytes, which the async transport reads as well
+            # Its response holds the whole body as bytes: readable from sync code too.
+            return runner.call(inner.handle_async_request(request))
 
     return LoopTransport()
 
@@ -108,12 +99,15 @@ class FunctionAppClient:
             self._loop.stop()
             self._loop = None
             raise
-        inner = self._async.http
-        self._http = httpx.Client(
-            transport=_loop_transport(self._loop, inner._transport),
-            base_url=inner.base_url,
-            event_hooks={"response": [self._async.note_unrouted]},
-        )
+        transport = self._async.transport
+        if transport is None:  # a live host (base_url): a plain client over the network
+            self._http = httpx.Client(base_url=self._async.http.base_url)
+        else:
+            self._http = httpx.Client(
+                transport=_loop_transport(self._loop, transport),
+                base_url=self._async.http.base_url,
+                event_hooks={"response": [self._async.note_unrouted]},
+            )
         return self
 
     def close(self) -> None:

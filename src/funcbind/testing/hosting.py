@@ -4,7 +4,8 @@ It loads an app exactly as ``funcbind run`` does -- :func:`~funcbind.host.app.lo
 (settings from ``local.settings.json`` into the environment, then the loader, the
 plans, routes, storage bindings and triggers), the host's ASGI app with its
 :class:`~funcbind.host.runner.Runner`, the real trigger listeners -- and serves it
-without a socket: HTTP through ``httpx.ASGITransport``, other triggers through the
+without a socket: HTTP through an httpx transport that calls the host's ASGI app
+(:mod:`funcbind.testing.transport`), other triggers through the
 runner, as the listeners and the admin endpoint call it.  Two things are added, both
 observers: each function is wrapped to keep the values it returned and set (the
 plan is otherwise the loader's), and each runner outcome becomes an
@@ -86,6 +87,8 @@ class AsyncFunctionAppClient:
         self._application: HostApplication | None = None
         self._listeners: Listeners | None = None
         self._http: httpx.AsyncClient | None = None
+        # The transport to the host's ASGI app (the sync client wraps it).
+        self.transport: httpx.AsyncBaseTransport | None = None
         self._storage: StorageHelper | None = None
         self._captured: dict[str, tuple[Any, dict[str, Any]]] = {}
         # Invocations a call already handed to the test (invoke, wait_for).
@@ -128,10 +131,12 @@ class AsyncFunctionAppClient:
         except BaseException:
             self._restore_environment()
             raise
-        transport = httpx.ASGITransport(app=self._application)
+        from .transport import asgi_transport
+
+        self.transport = asgi_transport(self._application)
         port = self._hosted.local_settings.local_http_port or DEFAULT_PORT
         self._http = httpx.AsyncClient(
-            transport=transport,
+            transport=self.transport,
             base_url=f"http://localhost:{port}",
             event_hooks={"response": [self._unrouted]},
         )

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from funcbind.host.azurite import Azurite, start_azurite
+from funcbind.host.azurite import Azurite
+from funcbind.testing.storage import AzuriteSession
 
 
 @pytest.fixture(scope="session")
-def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+def azurite() -> Azurite:
     """One real Azurite for the session, on free loopback ports, telemetry off.
 
-    Tests that use it get a fresh container or queue name of their own rather than a
-    fresh emulator: starting Azurite takes seconds.
+    The same one the test clients of funcbind.testing use (``AzuriteSession.shared()``),
+    stopped when the session ends.  Tests that use it get a fresh container or queue name
+    of their own rather than a fresh emulator: starting Azurite takes seconds.
     """
-    server = start_azurite(tmp_path_factory.mktemp("azurite"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    return AzuriteSession.shared().start()

@@ -48,6 +48,7 @@ __all__ = [
     "LoadedApp",
     "app_package_name",
     "load_app",
+    "load_function_app",
     "load_function_folder",
 ]
 
@@ -325,10 +326,30 @@ def _load_decorator_app(script: Path, package: str, registry: Registry, app: Loa
             "add the other functions to it through a Blueprint and register_functions()"
         )
         return
+    _add_functions(registers[0][1], script, registry, app)
+
+
+def load_function_app(
+    function_app: Any, script: str | Path, *, registry: Registry | None = None
+) -> LoadedApp:
+    """Compile the functions of a ``FunctionApp`` object the caller already imported.
+
+    Unlike :func:`load_app` nothing is imported: the plans call the very functions the
+    object holds (what a test that patches the user's module needs).  ``script`` is the
+    file that defines the object; its folder is the app directory.
+    """
+    path = Path(script).resolve()
+    registry = registry if registry is not None else default_registry(plugins=True)
+    app = LoadedApp(directory=path.parent, registry=registry, package=app_package_name(path.parent))
+    _add_functions(function_app, path, registry, app)
+    return app
+
+
+def _add_functions(function_app: Any, script: Path, registry: Registry, app: LoadedApp) -> None:
     try:
-        functions = registers[0][1].get_functions()
+        functions = function_app.get_functions()
     except Exception as exc:  # the decorators' own checks: no trigger, duplicate names
-        app.errors[key] = FunctionLoadError(f"{key}: {exc}")
+        app.errors[script.name] = FunctionLoadError(f"{script.name}: {exc}")
         return
     for function in functions:
         _add_decorated(function, script, registry, app)

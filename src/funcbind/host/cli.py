@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
         "table and exit with status 1 if any function fails to load.",
     )
     check.add_argument("app_dir", metavar="APP_DIR", type=Path, help="the function app folder")
+
+    from ..testing.event_command import add_parser as add_event_parser
+
+    add_event_parser(commands)
     return parser
 
 
@@ -134,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command == "event":
+        from ..testing.event_command import run as event
+
+        return event(args)
     console = Console(verbose=getattr(args, "verbose", False))
     handler = _install_log_handler(console)
     try:

@@ -104,8 +104,11 @@ def install() -> None:
 
         def tagging_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
-            if INVOCATION_ID_ATTR in record.__dict__:
-                return record  # an inner factory of ours already tagged it
+            if record.__dict__.get(INVOCATION_ID_ATTR) is not None:
+                return record  # an inner factory of ours already tagged (and collected) it
+            # An inner factory may have tagged it None: a second copy of this module (a
+            # re-import, as pytester's in-process runs do) whose context knows no
+            # invocation.  This one may know it, so it looks again.
             log = current_invocation()
             if log is None:
                 # A thread may name an invocation that is not (or no longer) collecting:

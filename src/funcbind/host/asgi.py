@@ -249,7 +249,8 @@ class HostApplication:
         else:
             datum = result.outputs.get(name)
         if datum is None or datum.type is None:
-            await respond.send(204, _NO_CONTENT, b"")
+            # As the Functions host: no response set is a plain 200 with an empty body.
+            await respond.send(200, _NO_CONTENT, b"")
             return
         try:
             status, headers, body = response_parts(datum)

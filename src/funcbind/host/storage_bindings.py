@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 RETURN = "$return"
+_COMPACT = (",", ":")
 # Binding types this host serves itself; others (cosmosDB, eventHub, ...) cannot run here.
 HOST_TYPES = frozenset({"httpTrigger", "http", "queueTrigger", "blobTrigger", "timerTrigger"})
 
@@ -270,7 +271,14 @@ def queue_messages(datum: Any) -> list[str | bytes | bytearray | memoryview]:
     if kind == "json":
         parsed = json.loads(value) if isinstance(value, str | bytes | bytearray) else value
         items = parsed if isinstance(parsed, list) else [parsed]
-        return [item if isinstance(item, str) else json.dumps(item) for item in items]
+        # The host re-serialises each JSON item compactly (Newtonsoft's defaults), so a
+        # func.QueueMessage is stored as its {"id","body"} object, as the host stores it.
+        return [
+            item
+            if isinstance(item, str)
+            else json.dumps(item, separators=_COMPACT, ensure_ascii=False)
+            for item in items
+        ]
     if kind == "string":
         return [value]
     return [_as_text(datum)]

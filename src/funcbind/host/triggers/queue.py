@@ -260,7 +260,12 @@ class QueueListener:
         lease.start()
         try:
             outcome = await self.runner.run(
-                function, {function.trigger_name: payload}, metadata, new_invocation_id(), data=data
+                function,
+                {function.trigger_name: payload},
+                metadata,
+                new_invocation_id(),
+                data=data,
+                reason=f"New queue message detected on '{self.config.queue}'.",
             )
         finally:
             await lease.stop()

@@ -236,7 +236,13 @@ class TimerListener:
     ) -> None:
         function = self.function
         payload = timer_payload(status, past_due)
-        await self.runner.run(function, {function.trigger_name: payload}, None, new_invocation_id())
+        await self.runner.run(
+            function,
+            {function.trigger_name: payload},
+            None,
+            new_invocation_id(),
+            reason=f"Timer fired at {_now().isoformat()}",
+        )
         if self._monitored():
             await self._write_status(scheduled, self.config.schedule.next_after(_now()))
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import threading
 import time
@@ -190,7 +191,8 @@ def test_a_raising_function_answers_500_with_the_invocation_id_only(
     assert uuid.UUID(invocation_id)
     assert "kaboom" not in response.text and "Traceback" not in response.text
     # The console has the traceback, with the function name and invocation id.
-    webapp.wait_for(rf"boom \({invocation_id}\) failed .*ValueError: kaboom")
+    webapp.wait_for(rf"Executed 'Functions\.boom' \(Failed, Id={invocation_id}, Duration=\d+ms\)")
+    webapp.wait_for(r"Exception while executing function: Functions\.boom\. .*ValueError: kaboom")
     webapp.wait_for(r"Traceback \(most recent call last\)")
     assert client.get("/api/hello").status_code == 200
 
@@ -199,7 +201,8 @@ def test_a_wrong_return_type_answers_500(webapp: RunningHost, client: httpx.Clie
     response = client.get("/api/wrongtype")
     assert response.status_code == 500
     invocation_id = response.json()["invocationId"]
-    webapp.wait_for(rf"wrongtype \({invocation_id}\) failed .*int 42")
+    webapp.wait_for(rf"Executed 'Functions\.wrongtype' \(Failed, Id={invocation_id}, ")
+    webapp.wait_for(r"Exception while executing function: Functions\.wrongtype\. .*int 42")
 
 
 def test_a_function_whose_connection_is_not_set_answers_500_naming_the_setting(
@@ -214,12 +217,27 @@ def test_a_function_whose_connection_is_not_set_answers_500_naming_the_setting(
     webapp.wait_for(r"queue_job: does not listen \(admin calls still work\)")
 
 
-def test_log_records_carry_time_function_and_invocation_id(webapp: RunningHost) -> None:
+def test_log_records_are_printed_as_written_between_executing_and_executed(
+    webapp: RunningHost,
+) -> None:
     with httpx.Client(base_url=webapp.url) as http:
         http.get("/api/hello", params={"name": "logline"})
+    stamp = r"^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] "
+    message = webapp.wait_for(stamp + r"greeting logline$")
+    position = webapp.lines.index(message.string)
+    starts = [
+        i
+        for i, line in enumerate(webapp.lines[:position])
+        if re.search(
+            stamp + r"Executing 'Functions\.hello' \(Reason='This function was "
+            r"programmatically called via the host APIs\.', Id=[0-9a-f-]{36}\)$",
+            line,
+        )
+    ]
+    assert starts, webapp.output[-2000:]
+    invocation_id = webapp.lines[starts[-1]].rsplit("Id=", 1)[1].rstrip(")")
     webapp.wait_for(
-        r"^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] hello \([0-9a-f-]{36}\) INFO: "
-        r"greeting logline$"
+        rf"Executed 'Functions\.hello' \(Succeeded, Id={invocation_id}, Duration=\d+ms\)"
     )
 
 

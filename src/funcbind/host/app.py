@@ -135,12 +135,8 @@ def _host_function(
         hosted.storage = compile_storage(plan, env, settings.queues.message_encoding)
     except StorageConfigError as exc:
         hosted.problem = exc.message
-    kind = trigger_kind(trigger.type)
-    if kind is None:
-        if trigger.type != HTTP_TRIGGER:
-            # No listener for this kind of trigger: its payload comes with an admin call.
-            hosted.trigger_detail = "admin invoke only"
-    else:
+    kind = trigger_kind(trigger.type)  # None for HTTP, which the ASGI app serves
+    if kind is not None:
         try:
             hosted.trigger_config = kind.compile(plan, env)
             hosted.trigger_detail = kind.describe(hosted.trigger_config)

@@ -51,9 +51,7 @@ def warm(warmup, context: func.Context) -> None:  # type: ignore[no-untyped-def]
 
 
 @app.retry(strategy="fixed_delay", max_retry_count="3", delay_interval="00:00:01")
-@app.timer_trigger(
-    schedule="0 0 0 1 1 *", arg_name="timer", run_on_startup=True, use_monitor=False
-)
+@app.timer_trigger(schedule="0 0 0 1 1 *", arg_name="timer", run_on_startup=True, use_monitor=False)
 def retried(timer: func.TimerRequest, context: func.Context) -> None:
     retry = context.retry_context
     exception = retry.exception

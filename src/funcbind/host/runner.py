@@ -20,6 +20,7 @@ from ..errors import FuncbindError
 from .console import HOST_API_REASON, Console
 from .expressions import BindingData
 from .model import Cancelled, Failed, Outcome, Succeeded, TimedOut
+from .wakeups import QueueWakeups
 
 if TYPE_CHECKING:
     from ..invoke import InvocationResult
@@ -42,6 +43,8 @@ class Runner:
         # Invocations running now: id -> (function name, the task running it).  What a
         # stop waits for, or abandons (host.shutdown).
         self.in_flight: dict[str, tuple[str, asyncio.Task[Any] | None]] = {}
+        # The queue listeners to wake when an invocation writes to their queue.
+        self.wakeups = QueueWakeups()
 
     @property
     def clients(self) -> StorageClients:
@@ -133,6 +136,9 @@ class Runner:
                 await storage.write_outputs(self.clients, result, targets)
             except FuncbindError as exc:
                 result.failed("encode", exc.at(function=function.name))
+            else:
+                if self.wakeups.watched:
+                    self.wakeups.written(storage.queues_written(self.clients, result, targets))
         self.console.invocation_done(
             function.name, invocation_id, time.perf_counter() - started, result.error
         )

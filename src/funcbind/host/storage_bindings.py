@@ -161,6 +161,23 @@ class StoragePlan:
             else:
                 await _send_messages(clients, binding, target, datum, self.message_encoding)
 
+    def queues_written(
+        self, clients: StorageClients, result: InvocationResult, targets: Targets
+    ) -> list[tuple[str, str]]:
+        """The (account endpoint, queue) pairs :meth:`write_outputs` sent messages to."""
+        written = []
+        for binding, target in targets.outputs:
+            if not isinstance(binding, QueueOutput):
+                continue
+            datum = (
+                result.return_value if binding.name == RETURN else result.outputs.get(binding.name)
+            )
+            if datum is None or datum.type is None or datum.value is None:
+                continue
+            endpoint = storage_io.endpoint_of(clients, binding.connection)
+            written.append((endpoint, _queue_name(target, binding.name)))
+        return written
+
 
 @dataclass(frozen=True)
 class Targets:

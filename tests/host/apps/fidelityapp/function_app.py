@@ -44,6 +44,12 @@ def chained(msg: func.QueueMessage, context: func.Context) -> None:
     record("chained", context, body=msg.get_body().decode())
 
 
+@app.queue_trigger(arg_name="msg", queue_name="%CONTROL_QUEUE%", connection="AzureWebJobsStorage")
+def control(msg: func.QueueMessage, context: func.Context) -> None:
+    """Polls a queue nothing in this host writes to: its back-off runs its course."""
+    record("control", context, body=msg.get_body().decode())
+
+
 @app.warm_up_trigger("warmup")
 def warm(warmup, context: func.Context) -> None:  # type: ignore[no-untyped-def]
     logging.info("warming up")

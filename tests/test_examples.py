@@ -115,7 +115,9 @@ def test_the_example_app_loads_completely(app: LoadedApp) -> None:
         "HttpHello",
         "greet",
         "heartbeat",
+        "nightly_report",
         "process_order",
+        "warm_up",
     ]
 
 

@@ -121,6 +121,34 @@ def test_status_needs_the_master_key(http: httpx.Client) -> None:
     assert status["version"] and status["processUptime"] >= 0
 
 
+def test_host_endpoint_errors_name_what_is_wrong(http: httpx.Client) -> None:
+    for path in ("/admin/host/status", "/admin/functions", "/admin/functions/enqueue"):
+        refused = http.get(path, headers={"x-functions-key": "wrong"})
+        assert refused.status_code == 401
+        assert (
+            "master key" in refused.json()["error"] and "x-functions-key" in refused.json()["error"]
+        )
+    missing = http.get("/admin/functions/ghost", headers=ADMIN)
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"error": "function 'ghost' does not exist"},
+    )
+
+
+def test_status_reports_funcbinds_version(http: httpx.Client) -> None:
+    import funcbind
+
+    status = http.get("/admin/host/status", headers=ADMIN).json()
+    assert status["version"] == funcbind.__version__
+    assert status["versionDetails"] == f"funcbind {funcbind.__version__}"
+
+
+def test_the_vfs_links_are_not_served(http: httpx.Client) -> None:
+    script = http.get("/admin/functions/enqueue", headers=ADMIN).json()["script_href"]
+    assert script.endswith("/admin/vfs/function_app.py")
+    assert http.get(script, headers=ADMIN).status_code == 404
+
+
 def test_function_metadata_as_the_host_lists_it(host: RunningHost, http: httpx.Client) -> None:
     assert http.get("/admin/functions").status_code == 401
     listed = http.get("/admin/functions", headers=ADMIN).json()

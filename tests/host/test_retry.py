@@ -50,7 +50,13 @@ def test_function_json_policies_load(tmp_path: Path) -> None:
     assert app.functions["Fixed"].retry == RetryPolicy("fixedDelay", 4, delay=10.0)
     backoff = app.functions["Backoff"].retry
     assert backoff is not None and backoff.allows(1000)  # -1: no limit
-    assert [backoff.delay_before(n) for n in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, 15.0]
+
+
+def test_exponential_backoff_doubles_without_jitter() -> None:
+    policy = RetryPolicy("exponentialBackoff", 5, minimum=2.0, maximum=15.0)
+    assert [policy.delay_before(n) for n in (1, 2, 3, 4, 5)] == [2.0, 4.0, 8.0, 15.0, 15.0]
+    assert policy.allows(5) and not policy.allows(6)
+    assert RetryPolicy("fixedDelay", 1, delay=3.0).delay_before(7) == 3.0
 
 
 @pytest.mark.parametrize(

@@ -336,8 +336,11 @@ def test_admin_invoke_errors(client: httpx.Client) -> None:
     assert "call it at its URL" in error_of(http_function)
     bad_json = client.post("/admin/functions/queue_job", content=b"{nope", headers=master)
     assert bad_json.status_code == 400
-    assert client.get("/admin/functions/queue_job", headers=master).status_code == 405
-    assert client.get("/admin/host/status").json() == {"state": "Running"}
+    # GET is the host's function metadata; PUT is not served.
+    assert client.get("/admin/functions/queue_job", headers=master).json()["name"] == "queue_job"
+    assert client.put("/admin/functions/queue_job", headers=master).status_code == 405
+    assert client.get("/admin/host/status").status_code == 401  # the master key, as the host
+    assert client.get("/admin/host/status", headers=master).json()["state"] == "Running"
 
 
 # -- load --------------------------------------------------------------------------------

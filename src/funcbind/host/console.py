@@ -9,8 +9,10 @@ threads) and flushed at once, so a pipe reader sees lines as they happen.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -48,10 +50,20 @@ class TextSink(Protocol):
     def flush(self) -> object: ...
 
 
+# The formatted second of the last timestamp: strftime costs more than the rest of a
+# console line, and lines come many to a second (two per invocation).
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
 def timestamp(moment: float | None = None) -> str:
     """``2026-01-02T03:04:05.123Z`` for a POSIX time (default: now)."""
-    now = datetime.now(_UTC) if moment is None else datetime.fromtimestamp(moment, _UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    now = time.time() if moment is None else moment
+    second = math.floor(now)
+    cached, prefix = _last_second[0]
+    if cached != second:
+        prefix = datetime.fromtimestamp(second, _UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        _last_second[0] = (second, prefix)  # one tuple: threads see the old pair or the new
+    return f"{prefix}{min(int((now - second) * 1000), 999):03d}Z"
 
 
 # ``log_format``: Core Tools' lines (``Executing 'Functions.x' ...``, the function's own

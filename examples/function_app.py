@@ -22,3 +22,20 @@ def process_order(order: func.QueueMessage, receipt: func.Out[str]) -> None:
 @app.timer_trigger(arg_name="timer", schedule="0 */5 * * * *", run_on_startup=False)
 def heartbeat(timer: func.TimerRequest) -> None:
     logging.info("heartbeat (past due: %s)", timer.past_due)
+
+
+@app.retry(strategy="fixed_delay", max_retry_count="3", delay_interval="00:00:05")
+@app.timer_trigger(arg_name="timer", schedule="0 30 2 * * *", run_on_startup=False)
+def nightly_report(timer: func.TimerRequest, context: func.Context) -> None:
+    """A retried timer: when it raises, the host runs it again, up to 3 times, 5 s apart
+    (context.retry_context says which attempt this is and why the last one failed)."""
+    retry = context.retry_context
+    if retry.retry_count:
+        logging.warning("report retry %s after: %s", retry.retry_count, retry.exception.message)
+    logging.info("nightly report built (attempt %s)", retry.retry_count + 1)
+
+
+@app.warm_up_trigger("warmup")
+def warm_up(warmup) -> None:  # azure.functions 1.x exports no WarmUpContext to annotate
+    """Runs once when the host starts and on every /admin/warmup: fill caches here."""
+    logging.info("warm-up: caches filled")

@@ -26,7 +26,9 @@ FUNCTIONS = [
     "HttpHello",
     "greet",
     "heartbeat",
+    "nightly_report",
     "process_order",
+    "warm_up",
 ]
 
 

@@ -89,6 +89,9 @@ class FunctionPlan:
     return_encoder: Encoder | None
     return_binding: BindingSpec | None
     disabled: bool = False
+    # The function's retry policy as declared ("retry" in function.json, @app.retry in a
+    # decorator app); the host reads and checks it.
+    retry: Mapping[str, Any] | None = None
     # Derived for the invocation loop: plain tuples, nothing to look up per call.
     input_params: tuple[ParamPlan, ...] = field(init=False, repr=False)
     out_params: tuple[ParamPlan, ...] = field(init=False, repr=False)
@@ -211,6 +214,7 @@ def compile_function(
     entry_point: str = "",
     disabled: bool = False,
     trigger_name: str | None = None,
+    retry: Mapping[str, Any] | None = None,
 ) -> FunctionPlan:
     """Validate ``function`` against ``bindings`` and resolve every converter once.
 
@@ -234,6 +238,7 @@ def compile_function(
         return_encoder=return_encoder,
         return_binding=return_binding,
         disabled=disabled,
+        retry=retry,
     )
 
 

@@ -175,6 +175,7 @@ def _load_folder(folder: Path, package: str, registry: Registry) -> FunctionPlan
             script_file=str(script),
             entry_point=entry_point,
             disabled=disabled,
+            retry=config.get("retry"),
         )
     except FunctionLoadError:
         raise
@@ -377,11 +378,22 @@ def _add_decorated(function: Any, script: Path, registry: Registry, app: LoadedA
             script_file=str(script),
             entry_point=getattr(user_function, "__name__", name),
             trigger_name=trigger.name if trigger is not None else None,
+            retry=_retry_setting(function),
         )
     except FunctionLoadError as exc:
         app.errors[name] = exc
     except FuncbindError as exc:
         app.errors[name] = FunctionLoadError(exc.message).at(function=name)
+
+
+def _retry_setting(function: Any) -> dict[str, Any] | None:
+    """The @app.retry(...) policy of a decorated function, its fields as the decorator
+    names them (``strategy``, ``max_retry_count``, ``delay_interval``, ...)."""
+    settings = getattr(function, "get_settings_dict", None)
+    found = settings("retry_policy") if settings is not None else None
+    if not found:
+        return None
+    return {k: _plain(v) for k, v in found.items() if k != "setting_name"}
 
 
 def _plain(value: Any) -> Any:

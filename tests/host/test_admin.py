@@ -9,6 +9,7 @@ from funcbind.bindings.queue import QueueMessage
 from funcbind.host.model import plain_payload
 from funcbind.host.triggers import queue, timer
 from funcbind.host.triggers.kinds import trigger_kind
+from funcbind.host.triggers.no_local_source import DESCRIPTION
 from funcbind.registry import default_registry
 
 
@@ -43,7 +44,9 @@ def test_queue_payload_from_json_input() -> None:
 
 
 def test_other_triggers_get_the_input_as_it_is() -> None:
-    assert trigger_kind("eventGridTrigger") is None and trigger_kind("customTrigger") is None
+    for binding_type in ("eventGridTrigger", "customTrigger"):
+        kind = trigger_kind(binding_type)
+        assert kind is not None and kind.describe(None) == DESCRIPTION
     assert plain_payload("text").value == "text"
     data = plain_payload({"a": [1]})
     assert (data.value, data.type) == ('{"a": [1]}', "json")

@@ -161,7 +161,7 @@ def test_a_host_killed_during_an_invocation_loses_nothing(azurite: Azurite, tmp_
     names = {"JOBS_QUEUE": unique("slow"), "OUT_CONTAINER": unique("results")}
     queue, _, results = clients(azurite, names)
     env = storage_env(azurite_env(azurite), tmp_path, ("job",), **names)
-    first = RunningHost(STORAGE_APP, "--no-auth", env=env)
+    first = RunningHost(STORAGE_APP, "--no-auth", "--log-format", "funcbind", env=env)
     try:
         send(queue, json.dumps({"id": "slow-1", "action": "slow"}))
         first.wait_for(r"job \([0-9a-f-]{36}\) INFO: slow job slow-1 started")

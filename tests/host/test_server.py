@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import threading
 import time
@@ -111,10 +112,11 @@ def test_routes_are_case_insensitive_and_values_percent_decoded(client: httpx.Cl
 
 
 def test_unknown_routes_answer_404(client: httpx.Client) -> None:
-    for path in ("/api/nope", "/hello", "/api/hello/extra", "/"):
+    for path in ("/api/nope", "/hello", "/api/hello/extra"):
         response = client.get(path)
         assert response.status_code == 404, path
-        assert path in error_of(response) or path == "/"
+        assert path in error_of(response)
+    assert client.get("/").status_code == 200  # the host's landing page
 
 
 def test_methods_filter_answers_405_with_allow(client: httpx.Client) -> None:
@@ -156,9 +158,10 @@ def test_request_body_headers_query_and_response_cookies(client: httpx.Client) -
     assert cookies == ["session=abc; Path=/; HttpOnly", "theme=dark; Max-Age=60; SameSite=Lax"]
 
 
-def test_no_http_output_answers_204(client: httpx.Client) -> None:
+def test_no_http_output_answers_200_with_an_empty_body(client: httpx.Client) -> None:
+    # The Functions host answers OkResult when the function set no response.
     response = client.get("/api/nothing")
-    assert response.status_code == 204
+    assert response.status_code == 200
     assert response.content == b""
 
 
@@ -189,7 +192,8 @@ def test_a_raising_function_answers_500_with_the_invocation_id_only(
     assert uuid.UUID(invocation_id)
     assert "kaboom" not in response.text and "Traceback" not in response.text
     # The console has the traceback, with the function name and invocation id.
-    webapp.wait_for(rf"boom \({invocation_id}\) failed .*ValueError: kaboom")
+    webapp.wait_for(rf"Executed 'Functions\.boom' \(Failed, Id={invocation_id}, Duration=\d+ms\)")
+    webapp.wait_for(r"Exception while executing function: Functions\.boom\. .*ValueError: kaboom")
     webapp.wait_for(r"Traceback \(most recent call last\)")
     assert client.get("/api/hello").status_code == 200
 
@@ -198,7 +202,8 @@ def test_a_wrong_return_type_answers_500(webapp: RunningHost, client: httpx.Clie
     response = client.get("/api/wrongtype")
     assert response.status_code == 500
     invocation_id = response.json()["invocationId"]
-    webapp.wait_for(rf"wrongtype \({invocation_id}\) failed .*int 42")
+    webapp.wait_for(rf"Executed 'Functions\.wrongtype' \(Failed, Id={invocation_id}, ")
+    webapp.wait_for(r"Exception while executing function: Functions\.wrongtype\. .*int 42")
 
 
 def test_a_function_whose_connection_is_not_set_answers_500_naming_the_setting(
@@ -213,12 +218,27 @@ def test_a_function_whose_connection_is_not_set_answers_500_naming_the_setting(
     webapp.wait_for(r"queue_job: does not listen \(admin calls still work\)")
 
 
-def test_log_records_carry_time_function_and_invocation_id(webapp: RunningHost) -> None:
+def test_log_records_are_printed_as_written_between_executing_and_executed(
+    webapp: RunningHost,
+) -> None:
     with httpx.Client(base_url=webapp.url) as http:
         http.get("/api/hello", params={"name": "logline"})
+    stamp = r"^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] "
+    message = webapp.wait_for(stamp + r"greeting logline$")
+    position = webapp.lines.index(message.string)
+    starts = [
+        i
+        for i, line in enumerate(webapp.lines[:position])
+        if re.search(
+            stamp + r"Executing 'Functions\.hello' \(Reason='This function was "
+            r"programmatically called via the host APIs\.', Id=[0-9a-f-]{36}\)$",
+            line,
+        )
+    ]
+    assert starts, webapp.output[-2000:]
+    invocation_id = webapp.lines[starts[-1]].rsplit("Id=", 1)[1].rstrip(")")
     webapp.wait_for(
-        r"^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] hello \([0-9a-f-]{36}\) INFO: "
-        r"greeting logline$"
+        rf"Executed 'Functions\.hello' \(Succeeded, Id={invocation_id}, Duration=\d+ms\)"
     )
 
 
@@ -317,8 +337,11 @@ def test_admin_invoke_errors(client: httpx.Client) -> None:
     assert "call it at its URL" in error_of(http_function)
     bad_json = client.post("/admin/functions/queue_job", content=b"{nope", headers=master)
     assert bad_json.status_code == 400
-    assert client.get("/admin/functions/queue_job", headers=master).status_code == 405
-    assert client.get("/admin/host/status").json() == {"state": "Running"}
+    # GET is the host's function metadata; PUT is not served.
+    assert client.get("/admin/functions/queue_job", headers=master).json()["name"] == "queue_job"
+    assert client.put("/admin/functions/queue_job", headers=master).status_code == 405
+    assert client.get("/admin/host/status").status_code == 401  # the master key, as the host
+    assert client.get("/admin/host/status", headers=master).json()["state"] == "Running"
 
 
 # -- load --------------------------------------------------------------------------------
@@ -368,7 +391,7 @@ def test_no_auth_turns_key_checks_off(out_dir: Path) -> None:
 
 
 def test_ctrl_c_lets_in_flight_requests_finish() -> None:
-    host = RunningHost(WEBAPP, "--verbose")
+    host = RunningHost(WEBAPP, "--verbose", "--log-format", "funcbind")
     result: dict[str, object] = {}
 
     def slow_call() -> None:

@@ -83,7 +83,7 @@ def app_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def host(app_dir: Path) -> Iterator[RunningHost]:
-    running = RunningHost(app_dir, "--no-auth", "--verbose")
+    running = RunningHost(app_dir, "--no-auth", "--verbose", "--log-format", "funcbind")
     try:
         yield running
     finally:
@@ -279,7 +279,7 @@ def test_a_second_ctrl_c_abandons_a_queue_invocation_and_stops_the_hosts_azurite
 
     blob_port, queue_port = free_port(), free_port()
     env = {**ports_env(blob_port, queue_port), "AzureWebJobsStorage": "UseDevelopmentStorage=true"}
-    host = RunningHost(app_dir, "--no-auth", "--verbose", env=env)
+    host = RunningHost(app_dir, "--no-auth", "--verbose", "--log-format", "funcbind", env=env)
     try:
         host.wait_for(r"development storage: Azurite is running \(pid \d+\)")
         connection = development_connection_string(blob_port=blob_port, queue_port=queue_port)

@@ -61,7 +61,7 @@ def test_the_examples_end_to_end_with_storage(azurite: Azurite, tmp_path: Path) 
         samples.create_container()
     samples.upload_blob("report.txt", b"quarterly report", overwrite=True)
     outqueue = queue_client(azurite, "outqueue")
-    host = RunningHost(EXAMPLES, "--no-auth", env=azurite_env(azurite))
+    host = RunningHost(EXAMPLES, "--no-auth", "--log-format", "funcbind", env=azurite_env(azurite))
     try:
         with httpx.Client(base_url=host.url, timeout=30) as http:
             report = http.get("/api/files/report.txt")
@@ -205,7 +205,7 @@ def test_outputs_are_written_only_after_success(
 ) -> None:
     response = client.post("/api/fails-after-output")
     assert response.status_code == 500
-    storage_host.wait_for(r"fails_after_output .* failed after")
+    storage_host.wait_for(r"Executed 'Functions\.fails_after_output' \(Failed, Id=")
     assert "must never be sent" not in queue_texts(queue_client(azurite, names["OUT_QUEUE"]))
 
 
@@ -242,7 +242,7 @@ def test_unreachable_storage_is_reported_and_the_host_stays_up(tmp_path: Path) -
             response = http.get("/api/read/hello.txt")
             assert response.status_code == 503
             assert "cannot reach storage" in response.json()["error"]
-            assert http.get("/admin/host/status").json() == {"state": "Running"}
+            assert http.get("/admin/host/status").json()["state"] == "Running"
         host.wait_for(rf"storage is unreachable: reading blob files/hello.txt .*{blob_port}")
     finally:
         assert host.stop() == 0

@@ -117,11 +117,19 @@ def chime(monkeypatch: pytest.MonkeyPatch) -> ChimeKind:
 
 
 def test_the_table_holds_the_built_in_kinds() -> None:
-    assert sorted(kinds.TRIGGER_KINDS) == ["blobTrigger", "queueTrigger", "timerTrigger"]
+    assert sorted(kinds.TRIGGER_KINDS) == [
+        "blobTrigger",
+        "queueTrigger",
+        "timerTrigger",
+        "warmupTrigger",
+    ]
     for binding_type, kind in kinds.TRIGGER_KINDS.items():
         assert kind.binding_type == binding_type
     assert kinds.trigger_kind("httpTrigger") is None  # the ASGI app serves HTTP itself
-    assert kinds.trigger_kind("eventGridTrigger") is None  # admin calls only, until a kind
+    # Any other trigger: no local source, admin calls only, until a kind serves it.
+    other = kinds.trigger_kind("eventGridTrigger")
+    assert other is not None and other.binding_type == "eventGridTrigger"
+    assert not other.admin_reads_storage
 
 
 def test_a_kind_in_the_table_compiles_and_describes_its_trigger(

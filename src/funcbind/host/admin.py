@@ -6,8 +6,8 @@ function routes.  As in the Functions host, the body is ``{"input": ...}``; the
 trigger's kind (:mod:`funcbind.host.triggers.kinds`) turns the input into the trigger's
 payload (for a blob trigger: the path ``container/name`` of the blob to read), and the
 call answers 202 at once while the function runs in the background, storage bindings
-included.  The master key is required (unless auth is off).  ``GET
-/admin/host/status`` answers ``{"state": "Running"}`` for health checks.
+included.  The master key is required (unless auth is off).  The host's other endpoints
+(ping, status, function metadata, warm-up) are :mod:`funcbind.host.host_api`'s.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .host_api import HostEndpoints
 from .http import (
     JSON_HEADERS,
     BadRequest,
@@ -33,7 +34,7 @@ from .http import (
     request_path,
 )
 from .keys import ADMIN, KeyStore
-from .model import HostedApp, HostedFunction, Outcome, new_invocation_id, plain_payload
+from .model import HostedApp, HostedFunction, Outcome, new_invocation_id
 from .runner import Runner
 from .triggers.kinds import trigger_kind
 from .triggers.polling import wait_unless
@@ -41,7 +42,6 @@ from .triggers.polling import wait_unless
 __all__ = ["AdminApp"]
 
 _FUNCTIONS = "/admin/functions/"
-_STATUS = "/admin/host/status"
 _EXAMPLE = '{"input": "..."}'
 
 
@@ -57,6 +57,8 @@ class AdminApp:
         self.keys = keys
         self.running: set[asyncio.Task[Any]] = set()
         self._abandoned = asyncio.Event()
+        # ping, status, function metadata, warm-up: the host's own endpoints.
+        self.host_api = HostEndpoints(app, runner, keys)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         respond = Responder(send)
@@ -71,18 +73,14 @@ class AdminApp:
         path = request_path(scope)
         folded = path.rstrip("/").casefold()
         method = scope["method"]
-        if folded == _STATUS:
-            if method not in ("GET", "HEAD"):
-                await respond.error(405, f"{method} is not allowed here", [(b"allow", b"GET")])
-                return
-            await respond.send(200, list(JSON_HEADERS), b'{"state": "Running"}')
+        if await self.host_api.handle(scope, path, respond):
             return
         if not folded.startswith(_FUNCTIONS) or "/" in folded[len(_FUNCTIONS) :]:
             await respond.error(404, f"no admin endpoint at {path}")
             return
         if method != "POST":
             await respond.error(
-                405, f"{method} is not allowed here; allowed: POST", [(b"allow", b"POST")]
+                405, f"{method} is not allowed here; allowed: GET, POST", [(b"allow", b"GET, POST")]
             )
             return
         if self.keys is not None:
@@ -130,11 +128,9 @@ class AdminApp:
     ) -> Awaitable[Outcome | None] | str:
         """The invocation to start for an admin input, or why the input cannot be used."""
         kind = trigger_kind(function.trigger_type)
-        if kind is not None:
-            return kind.admin_call(self.runner, function, given, invocation_id)
-        # A trigger no listener serves: the input is the payload, as the host sends it.
-        inputs = {function.trigger_name: plain_payload(given)}
-        return self.runner.run(function, inputs, None, invocation_id)
+        if kind is None:
+            return f"function {function.name!r} has no trigger an admin call can start"
+        return kind.admin_call(self.runner, function, given, invocation_id)
 
     def _finished(self, function: HostedFunction, invocation_id: str) -> Callable[..., None]:
         def done(task: asyncio.Task[Any]) -> None:

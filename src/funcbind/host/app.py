@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import FuncbindError
 from .keys import load_keys, normalize_auth_level
 from .model import HOST_ID_SETTING, HTTP_OUTPUT, HTTP_TRIGGER, RETURN, HostedApp, HostedFunction
+from .retry import RETRY_TRIGGERS, RetryConfigError, parse_retry
 from .routes import Route, RouteError, Router, compile_route
 from .settings import (
     BODY_SIZE_SETTING,
@@ -81,9 +82,18 @@ def load_hosted_app(
             continue
         try:
             hosted = _host_function(plan, host_settings, env)
+            hosted.retry = parse_retry(plan.retry, _retry_source(plan))
         except RouteError as exc:
             app.errors[name] = f"function {name!r}: {exc.message}"
             continue
+        except RetryConfigError as exc:
+            app.errors[name] = exc.message
+            continue
+        if hosted.retry is not None and hosted.trigger_type not in RETRY_TRIGGERS:
+            app.notes.append(
+                f"function {name!r}: the host applies retry policies to timer, Event Hubs, "
+                f"Kafka and Cosmos DB triggers only; {hosted.trigger_type} ignores it"
+            )
         app.functions[name] = hosted
         if hosted.route is not None and not hosted.disabled:
             routes.append(hosted.route)
@@ -97,6 +107,14 @@ def load_hosted_app(
     if auth:
         app.keys = load_keys(root, local_settings.keys)
     return app
+
+
+def _retry_source(plan: FunctionPlan) -> str:
+    """Where a function's retry policy is written, for the messages about it."""
+    config = plan.directory / "function.json"
+    if plan.directory.name == plan.name and config.is_file():
+        return f"{config}, function {plan.name!r}"
+    return f"{Path(plan.script_file).name}, function {plan.name!r} (@app.retry)"
 
 
 def _message(error: BaseException) -> str:
@@ -135,12 +153,8 @@ def _host_function(
         hosted.storage = compile_storage(plan, env, settings.queues.message_encoding)
     except StorageConfigError as exc:
         hosted.problem = exc.message
-    kind = trigger_kind(trigger.type)
-    if kind is None:
-        if trigger.type != HTTP_TRIGGER:
-            # No listener for this kind of trigger: its payload comes with an admin call.
-            hosted.trigger_detail = "admin invoke only"
-    else:
+    kind = trigger_kind(trigger.type)  # None for HTTP, which the ASGI app serves
+    if kind is not None:
         try:
             hosted.trigger_config = kind.compile(plan, env)
             hosted.trigger_detail = kind.describe(hosted.trigger_config)

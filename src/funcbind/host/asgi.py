@@ -25,6 +25,7 @@ from ..datum import Datum
 from .admin import AdminApp
 from .console import Console
 from .expressions import BindingData, BindingExpressionError
+from .host_api import landing_page
 from .http import (
     BadRequest,
     ClientGone,
@@ -169,6 +170,9 @@ class HostApplication:
             return
         found = self.router.match(method, path)
         if found is None:
+            if path == "/":
+                await landing_page(respond)  # as the host: only when no function serves /
+                return
             await respond.error(404, f"no function serves {path}")
             return
         if isinstance(found, MethodNotAllowed):
@@ -249,7 +253,8 @@ class HostApplication:
         else:
             datum = result.outputs.get(name)
         if datum is None or datum.type is None:
-            await respond.send(204, _NO_CONTENT, b"")
+            # As the Functions host: no response set is a plain 200 with an empty body.
+            await respond.send(200, _NO_CONTENT, b"")
             return
         try:
             status, headers, body = response_parts(datum)

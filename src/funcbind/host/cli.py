@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import FuncbindError
 from .app import load_hosted_app
-from .console import Console, ConsoleLogHandler
+from .console import FUNCBIND_FORMAT, HOST_FORMAT, LOG_FORMATS, Console, ConsoleLogHandler
 from .model import HostedApp
 
 if TYPE_CHECKING:
@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="print every request, invocation and timing"
     )
     run.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=HOST_FORMAT,
+        help="'host': Core Tools' lines (Executing 'Functions.x' ..., the function's log "
+        "messages as written; the default); 'funcbind': every line names the function and "
+        "the invocation id",
+    )
+    run.add_argument(
         "--no-azurite",
         dest="azurite",
         action="store_false",
@@ -142,7 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..testing.event_command import run as event
 
         return event(args)
-    console = Console(verbose=getattr(args, "verbose", False))
+    console = Console(
+        verbose=getattr(args, "verbose", False),
+        log_format=getattr(args, "log_format", FUNCBIND_FORMAT),
+    )
     handler = _install_log_handler(console)
     try:
         if args.command == "check":

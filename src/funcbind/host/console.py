@@ -9,8 +9,10 @@ threads) and flushed at once, so a pipe reader sees lines as they happen.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -21,7 +23,17 @@ from ..invocation_logs import FUNCTION_NAME_ATTR, INVOCATION_ID_ATTR
 if TYPE_CHECKING:
     from .model import HostedApp, HostedFunction
 
-__all__ = ["Console", "ConsoleLogHandler", "TextSink", "function_url", "timestamp"]
+__all__ = [
+    "FUNCBIND_FORMAT",
+    "HOST_API_REASON",
+    "HOST_FORMAT",
+    "LOG_FORMATS",
+    "Console",
+    "ConsoleLogHandler",
+    "TextSink",
+    "function_url",
+    "timestamp",
+]
 
 _UTC = timezone.utc
 # Loggers whose records are the host's own, under a shorter name.
@@ -38,20 +50,48 @@ class TextSink(Protocol):
     def flush(self) -> object: ...
 
 
+# The formatted second of the last timestamp: strftime costs more than the rest of a
+# console line, and lines come many to a second (two per invocation).
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
 def timestamp(moment: float | None = None) -> str:
     """``2026-01-02T03:04:05.123Z`` for a POSIX time (default: now)."""
-    now = datetime.now(_UTC) if moment is None else datetime.fromtimestamp(moment, _UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    now = time.time() if moment is None else moment
+    second = math.floor(now)
+    cached, prefix = _last_second[0]
+    if cached != second:
+        prefix = datetime.fromtimestamp(second, _UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        _last_second[0] = (second, prefix)  # one tuple: threads see the old pair or the new
+    return f"{prefix}{min(int((now - second) * 1000), 999):03d}Z"
+
+
+# ``log_format``: Core Tools' lines (``Executing 'Functions.x' ...``, the function's own
+# log messages as written) or funcbind's own, every line prefixed with the function and
+# the invocation id.
+HOST_FORMAT = "host"
+FUNCBIND_FORMAT = "funcbind"
+LOG_FORMATS = (HOST_FORMAT, FUNCBIND_FORMAT)
+# The reason the host gives for an invocation it started itself (HTTP, admin calls).
+HOST_API_REASON = "This function was programmatically called via the host APIs."
 
 
 class Console:
     """Line-oriented output for the host; ``verbose`` adds requests and timings."""
 
     def __init__(
-        self, stream: TextSink | None = None, *, verbose: bool = False, color: bool | None = None
+        self,
+        stream: TextSink | None = None,
+        *,
+        verbose: bool = False,
+        color: bool | None = None,
+        log_format: str = FUNCBIND_FORMAT,
     ) -> None:
+        if log_format not in LOG_FORMATS:
+            raise ValueError(f"expected a log format in {LOG_FORMATS}, got {log_format!r}")
         self.stream: TextSink = stream if stream is not None else sys.stdout
         self.verbose = verbose
+        self.host_format = log_format == HOST_FORMAT
         if color is None:
             isatty = getattr(self.stream, "isatty", None)
             color = bool(isatty and isatty())
@@ -75,10 +115,23 @@ class Console:
     ) -> None:
         self.line(f"{function_name} ({invocation_id}) {text}", style)
 
+    def executing(self, function_name: str, invocation_id: str, reason: str) -> None:
+        """The start of an invocation: Core Tools' line, or funcbind's when verbose."""
+        if self.host_format:
+            self.line(
+                f"Executing 'Functions.{function_name}' (Reason='{reason}', Id={invocation_id})"
+            )
+        elif self.verbose:
+            self.invocation(function_name, invocation_id, "executing", "dim")
+
     def invocation_done(
         self, function_name: str, invocation_id: str, seconds: float, error: BaseException | None
     ) -> None:
-        """The end of an invocation: always on failure (with the traceback), else if verbose."""
+        """The end of an invocation: always on failure (with the traceback), else if verbose
+        (funcbind's format) or always (the host's)."""
+        if self.host_format:
+            self._executed(function_name, invocation_id, seconds, error)
+            return
         took = f"{seconds * 1000:.1f} ms"
         if error is None:
             if self.verbose:
@@ -89,6 +142,24 @@ class Console:
             function_name,
             invocation_id,
             f"failed after {took}: {type(error).__name__}: {error}\n{trace.rstrip()}",
+            "error",
+        )
+
+    def _executed(
+        self, function_name: str, invocation_id: str, seconds: float, error: BaseException | None
+    ) -> None:
+        status = "Succeeded" if error is None else "Failed"
+        text = (
+            f"Executed 'Functions.{function_name}' ({status}, Id={invocation_id}, "
+            f"Duration={round(seconds * 1000)}ms)"
+        )
+        if error is None:
+            self.line(text)
+            return
+        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        self.line(
+            f"{text}\nException while executing function: Functions.{function_name}. "
+            f"{type(error).__name__}: {error}\n{trace.rstrip()}",
             "error",
         )
 
@@ -186,10 +257,6 @@ class ConsoleLogHandler(logging.Handler):
                 message += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
             invocation_id = getattr(record, INVOCATION_ID_ATTR, None)
             function_name = getattr(record, FUNCTION_NAME_ATTR, None)
-            if invocation_id:
-                source = f"{function_name or '?'} ({invocation_id})"
-            else:
-                source = _SOURCES.get(record.name.partition(".")[0], record.name)
             style = (
                 "error"
                 if record.levelno >= logging.ERROR
@@ -197,6 +264,14 @@ class ConsoleLogHandler(logging.Handler):
                 if record.levelno >= logging.WARNING
                 else None
             )
+            if invocation_id and self.console.host_format:
+                # Core Tools prints a function's own messages as written.
+                self.console.line(message, style, moment=record.created)
+                return
+            if invocation_id:
+                source = f"{function_name or '?'} ({invocation_id})"
+            else:
+                source = _SOURCES.get(record.name.partition(".")[0], record.name)
             text = f"{source} {record.levelname}: {message}"
             self.console.line(text, style, moment=record.created)
         except Exception:

@@ -42,6 +42,7 @@ __all__ = [
     "HostedFunction",
     "Metadata",
     "Outcome",
+    "RetryPolicy",
     "Succeeded",
     "TimedOut",
     "new_invocation_id",
@@ -61,6 +62,30 @@ Metadata = dict[str, Datum] | None
 _random_bits = random.Random().getrandbits
 # The RFC 4122 variant: the top two bits of the 17th hex digit are 10.
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """A function's retry policy, checked at load (:mod:`funcbind.host.retry`).
+
+    ``max_retry_count`` -1 means no limit.  ``fixedDelay`` waits ``delay`` between
+    attempts; ``exponentialBackoff`` waits ``minimum``, doubling up to ``maximum``.
+    """
+
+    strategy: str
+    max_retry_count: int
+    delay: float = 0.0
+    minimum: float = 0.0
+    maximum: float = 0.0
+
+    def delay_before(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the first)."""
+        if self.strategy == "fixedDelay":
+            return self.delay
+        return min(self.maximum, self.minimum * 2.0 ** min(retry - 1, 60))
+
+    def allows(self, retry: int) -> bool:
+        return self.max_retry_count < 0 or retry <= self.max_retry_count
 
 
 @dataclass
@@ -89,6 +114,7 @@ class HostedFunction:
     trigger_config: Any = None
     trigger_detail: str | None = None
     listener_problem: str | None = None
+    retry: RetryPolicy | None = None
 
     @property
     def is_http(self) -> bool:

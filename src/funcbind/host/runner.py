@@ -17,9 +17,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FuncbindError
-from .console import Console
+from .console import HOST_API_REASON, Console
 from .expressions import BindingData
 from .model import Cancelled, Failed, Outcome, Succeeded, TimedOut
+from .wakeups import QueueWakeups
 
 if TYPE_CHECKING:
     from ..invoke import InvocationResult
@@ -42,6 +43,8 @@ class Runner:
         # Invocations running now: id -> (function name, the task running it).  What a
         # stop waits for, or abandons (host.shutdown).
         self.in_flight: dict[str, tuple[str, asyncio.Task[Any] | None]] = {}
+        # The queue listeners to wake when an invocation writes to their queue.
+        self.wakeups = QueueWakeups()
 
     @property
     def clients(self) -> StorageClients:
@@ -68,14 +71,17 @@ class Runner:
         *,
         data: BindingData | None = None,
         retry_context: Any = None,
+        reason: str = HOST_API_REASON,
     ) -> Outcome:
         """Invoke with storage around the call; how it ended.
 
         ``data`` holds the values for binding expressions; by default the trigger
-        metadata.
+        metadata.  ``reason`` is why the invocation runs, as the console's
+        ``Executing`` line says it.
         """
         self.in_flight[invocation_id] = (function.name, asyncio.current_task())
         try:
+            self.console.executing(function.name, invocation_id, reason)
             return await self._run(function, inputs, metadata, invocation_id, data, retry_context)
         finally:
             self.in_flight.pop(invocation_id, None)
@@ -90,9 +96,6 @@ class Runner:
         retry_context: Any,
     ) -> Outcome:
         started = time.perf_counter()
-        verbose = self.console.verbose
-        if verbose:
-            self.console.invocation(function.name, invocation_id, "executing", "dim")
         storage = function.storage
         targets = None
         if storage is not None:
@@ -133,6 +136,9 @@ class Runner:
                 await storage.write_outputs(self.clients, result, targets)
             except FuncbindError as exc:
                 result.failed("encode", exc.at(function=function.name))
+            else:
+                if self.wakeups.watched:
+                    self.wakeups.written(storage.queues_written(self.clients, result, targets))
         self.console.invocation_done(
             function.name, invocation_id, time.perf_counter() - started, result.error
         )

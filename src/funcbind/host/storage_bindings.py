@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 RETURN = "$return"
+_COMPACT = (",", ":")
 # Binding types this host serves itself; others (cosmosDB, eventHub, ...) cannot run here.
 HOST_TYPES = frozenset({"httpTrigger", "http", "queueTrigger", "blobTrigger", "timerTrigger"})
 
@@ -159,6 +160,23 @@ class StoragePlan:
                 await _write_blob(clients, binding, target, datum)
             else:
                 await _send_messages(clients, binding, target, datum, self.message_encoding)
+
+    def queues_written(
+        self, clients: StorageClients, result: InvocationResult, targets: Targets
+    ) -> list[tuple[str, str]]:
+        """The (account endpoint, queue) pairs :meth:`write_outputs` sent messages to."""
+        written = []
+        for binding, target in targets.outputs:
+            if not isinstance(binding, QueueOutput):
+                continue
+            datum = (
+                result.return_value if binding.name == RETURN else result.outputs.get(binding.name)
+            )
+            if datum is None or datum.type is None or datum.value is None:
+                continue
+            endpoint = storage_io.endpoint_of(clients, binding.connection)
+            written.append((endpoint, _queue_name(target, binding.name)))
+        return written
 
 
 @dataclass(frozen=True)
@@ -270,7 +288,14 @@ def queue_messages(datum: Any) -> list[str | bytes | bytearray | memoryview]:
     if kind == "json":
         parsed = json.loads(value) if isinstance(value, str | bytes | bytearray) else value
         items = parsed if isinstance(parsed, list) else [parsed]
-        return [item if isinstance(item, str) else json.dumps(item) for item in items]
+        # The host re-serialises each JSON item compactly (Newtonsoft's defaults), so a
+        # func.QueueMessage is stored as its {"id","body"} object, as the host stores it.
+        return [
+            item
+            if isinstance(item, str)
+            else json.dumps(item, separators=_COMPACT, ensure_ascii=False)
+            for item in items
+        ]
     if kind == "string":
         return [value]
     return [_as_text(datum)]

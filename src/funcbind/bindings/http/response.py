@@ -80,7 +80,7 @@ def encode_http_output(value: Any) -> Datum | None:
     if isinstance(value, str):
         return Datum(value, "string")
     if value is None:
-        return None  # no response: the host answers 204
+        return None  # no response: the host answers 200 with an empty body
     if isinstance(value, bytes | bytearray | memoryview):
         return _response_datum("200", {"content-type": _text("application/octet-stream")}, value)
     if isinstance(value, dict | list):

@@ -28,6 +28,7 @@ from ...storage.clients import StorageClients
 from ...storage.connections import StorageConnection
 from ...storage.references import blob_reference
 from .. import storage_io
+from ..console import HOST_API_REASON
 from ..expressions import BindingData, BlobPathPattern, TemplateError, substitute_app_settings
 from ..model import Succeeded, new_invocation_id
 from ..storage_bindings import StorageConfigError, binding_connection, create_queue
@@ -56,6 +57,8 @@ HOSTS_CONTAINER = "azure-webjobs-hosts"
 POISON_QUEUE = "webjobs-blobtrigger-poison"
 MAX_SCAN_INTERVAL = 10.0
 MIN_SCAN_INTERVAL = 0.1
+# The host's reason for a blob found by a container scan.
+_BLOB_REASON = "New blob detected(LogsAndContainerScan): {}/{}"
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ async def run_for_blob(
     invocation_id: str,
     *,
     etag: str | None = None,
+    reason: str = HOST_API_REASON,
 ) -> Outcome | None:
     """Read one blob (that version, with ``etag``) and run the function on it.
 
@@ -193,7 +197,12 @@ async def run_for_blob(
     metadata["sys"] = Datum(json.dumps({"MethodName": function.name}), "json")
     data = BindingData(metadata, trusted=captures, function_name=function.name)
     return await runner.run(
-        function, {function.trigger_name: payload}, metadata, invocation_id, data=data
+        function,
+        {function.trigger_name: payload},
+        metadata,
+        invocation_id,
+        data=data,
+        reason=reason,
     )
 
 
@@ -359,7 +368,12 @@ class BlobListener:
         async with self.parallel:
             try:
                 outcome = await run_for_blob(
-                    self.runner, self.function, item.name, new_invocation_id(), etag=item.etag
+                    self.runner,
+                    self.function,
+                    item.name,
+                    new_invocation_id(),
+                    etag=item.etag,
+                    reason=_BLOB_REASON.format(self.config.pattern.container, item.name),
                 )
             except Exception as exc:
                 # Storage failed before the call: the next scan tries again.

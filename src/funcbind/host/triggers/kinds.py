@@ -8,9 +8,10 @@ given input.  :mod:`funcbind.host.app`, :mod:`funcbind.host.listeners` and
 :mod:`funcbind.host.admin` reach a trigger only through :func:`trigger_kind`.
 
 Adding a kind is one module beside these (which imports none of its siblings) with a
-``KIND`` object, and one line in :data:`TRIGGER_KINDS`.  A trigger type missing from
-the table (HTTP, which the ASGI app serves, and every trigger this host cannot listen
-for) runs only through the admin endpoint, with the input as its payload.
+``KIND`` object, and one line in :data:`TRIGGER_KINDS`.  Every other trigger type but
+HTTP (which the ASGI app serves) is a trigger with no local source
+(:mod:`~funcbind.host.triggers.no_local_source`): it loads, and runs only through the
+admin endpoint, with the input as its payload.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import blob, queue, timer
+from . import blob, queue, timer, warmup
+from .no_local_source import NoLocalSourceKind
 
 if TYPE_CHECKING:
     from ...function import FunctionPlan
@@ -72,10 +74,18 @@ TRIGGER_KINDS: Mapping[str, TriggerKind] = {
         queue.KIND,
         blob.KIND,
         timer.KIND,
+        warmup.KIND,
     )
 }
 
+# Served by the ASGI app, not by a trigger kind.
+_HTTP_TRIGGER = "httpTrigger"
+
 
 def trigger_kind(binding_type: str) -> TriggerKind | None:
-    """The kind of trigger behind a binding type; None for one no listener serves."""
-    return TRIGGER_KINDS.get(binding_type)
+    """The kind of trigger behind a binding type: one of the table, else the kind with
+    no local source; None for HTTP."""
+    found = TRIGGER_KINDS.get(binding_type)
+    if found is not None or binding_type == _HTTP_TRIGGER:
+        return found
+    return NoLocalSourceKind(binding_type)

@@ -37,6 +37,7 @@ from ..storage_bindings import (
     binding_template,
     create_queue,
 )
+from ..wakeups import sleep_unless_woken
 from .polling import Backoff, StorageTrouble, pause, storage_call
 
 if TYPE_CHECKING:
@@ -173,6 +174,7 @@ class QueueListener:
         most = settings.max_polling_interval.total_seconds()
         polls = Backoff(min(MIN_POLL, most), max(most, 0.001))
         trouble = StorageTrouble(self.console, self.who)
+        woken = self.runner.wakeups.listen(self._endpoint, config.queue)
         in_flight: set[asyncio.Task[None]] = set()
         try:
             while not stopping.is_set():
@@ -185,7 +187,8 @@ class QueueListener:
                 if not ok:
                     continue
                 if not messages:
-                    if await pause(stopping, polls.next()):
+                    # This host's own writes to the queue end the back-off at once.
+                    if await sleep_unless_woken(stopping, woken, polls.next()):
                         break
                     continue
                 polls.reset()
@@ -260,7 +263,12 @@ class QueueListener:
         lease.start()
         try:
             outcome = await self.runner.run(
-                function, {function.trigger_name: payload}, metadata, new_invocation_id(), data=data
+                function,
+                {function.trigger_name: payload},
+                metadata,
+                new_invocation_id(),
+                data=data,
+                reason=f"New queue message detected on '{self.config.queue}'.",
             )
         finally:
             await lease.stop()

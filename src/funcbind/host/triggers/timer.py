@@ -29,6 +29,7 @@ from ...storage.connections import DEFAULT_CONNECTION, ConnectionSettingError, S
 from .. import storage_io
 from ..expressions import TemplateError, substitute_app_settings
 from ..model import new_invocation_id
+from ..retry import run_with_retries
 from ..storage_bindings import StorageConfigError
 from .polling import StorageTrouble, pause
 
@@ -236,7 +237,14 @@ class TimerListener:
     ) -> None:
         function = self.function
         payload = timer_payload(status, past_due)
-        await self.runner.run(function, {function.trigger_name: payload}, None, new_invocation_id())
+        await run_with_retries(
+            self.runner,
+            function,
+            {function.trigger_name: payload},
+            None,
+            reason=f"Timer fired at {_now().isoformat()}",
+            new_id=new_invocation_id,
+        )
         if self._monitored():
             await self._write_status(scheduled, self.config.schedule.next_after(_now()))
         else:

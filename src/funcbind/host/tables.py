@@ -1,0 +1,375 @@
+"""``table`` bindings on Azure Tables (Azurite's table service locally), for the host.
+
+An input reads one entity (``partitionKey`` and ``rowKey``) or a query (``filter``,
+``take``, optionally ``partitionKey``) and hands the function what the host hands a
+Python function: the entity as a JSON object, or the query's entities as a JSON array,
+each with ``PartitionKey``, ``RowKey``, ``Timestamp`` and ``ETag`` beside its own
+properties.  A missing entity is ``None``; a missing table gives ``None`` or ``[]``.
+
+An output takes an entity (a JSON object) or a list of them, and upserts each (replace
+mode), creating the table on first use.  An entity without ``PartitionKey`` /
+``RowKey`` takes the binding's ``partitionKey`` / ``rowKey``; with neither it is an
+error naming the function, binding, entity and key, and nothing is written.
+
+Every property of the binding may hold ``{expressions}``; values that go into a
+``filter`` have their single quotes doubled, so they stay inside an OData string.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..datum import Datum
+from ..storage.clients import StorageClients
+from ..storage.connections import StorageConnection
+from . import storage_io
+from .binding_config import (
+    StorageConfigError,
+    binding_connection,
+    binding_property,
+    binding_template,
+)
+from .expressions import BindingData, BindingExpressionError, PathTemplate, TemplateError
+
+if TYPE_CHECKING:
+    from ..registry import BindingSpec
+
+__all__ = [
+    "TableInput",
+    "TableOutput",
+    "TableQuery",
+    "compile_table",
+    "entity_json",
+]
+
+_MAX_TAKE = 1000
+_READ_ONLY = frozenset({"Timestamp", "ETag", "odata.etag"})
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    """One invocation's rendered table binding."""
+
+    table: str
+    partition_key: str | None
+    row_key: str | None
+    filter: str | None
+    take: int | None
+
+
+@dataclass(frozen=True)
+class _Templates:
+    table: PathTemplate
+    partition_key: PathTemplate | None
+    row_key: PathTemplate | None
+    filter: PathTemplate | None
+    take: PathTemplate | None
+
+    @property
+    def all(self) -> tuple[PathTemplate, ...]:
+        found = (self.table, self.partition_key, self.row_key, self.filter, self.take)
+        return tuple(t for t in found if t is not None)
+
+    def render(self, data: BindingData | None, binding: str) -> TableQuery:
+        try:
+            table = self.table.render(data)
+            partition_key = None if self.partition_key is None else self.partition_key.render(data)
+            row_key = None if self.row_key is None else self.row_key.render(data)
+            query = None if self.filter is None else self.filter.render(data, _quoted)
+            take = None if self.take is None else self.take.render(data)
+        except BindingExpressionError as exc:
+            raise exc.at(binding=binding) from None
+        return TableQuery(
+            _table_name(table, binding), partition_key, row_key, query, _take(take, binding)
+        )
+
+
+@dataclass(frozen=True)
+class TableInput:
+    name: str
+    templates: _Templates
+    setting: str
+    connection: StorageConnection
+
+    @property
+    def template(self) -> PathTemplate:
+        return self.templates.table
+
+    def render(self, data: BindingData | None) -> TableQuery:
+        return self.templates.render(data, self.name)
+
+    async def fetch(self, clients: StorageClients, query: TableQuery) -> Datum:
+        """The entity (a JSON object), the entities (a JSON array) or None."""
+        client = clients.table_client(self.connection, query.table, asynchronous=True)
+        endpoint = storage_io.endpoint_of(clients, self.connection)
+        if query.partition_key is not None and query.row_key is not None:
+            doing = (
+                f"reading entity ({query.partition_key!r}, {query.row_key!r}) of table "
+                f"{query.table!r} for binding {self.name!r}"
+            )
+            entity = await storage_io.guarded(
+                lambda: _get(client, query), doing, *_at(self, endpoint)
+            )
+            return Datum(None, None) if entity is None else Datum(json.dumps(entity), "json")
+        text = _combined_filter(query)
+        doing = f"querying table {query.table!r} for binding {self.name!r}" + (
+            f" with filter {text!r}" if text else ""
+        )
+        rows = await storage_io.guarded(
+            lambda: _query(client, text, query.take), doing, *_at(self, endpoint)
+        )
+        return Datum(json.dumps(rows), "json")
+
+
+@dataclass(frozen=True)
+class TableOutput:
+    name: str
+    templates: _Templates
+    setting: str
+    connection: StorageConnection
+
+    @property
+    def template(self) -> PathTemplate:
+        return self.templates.table
+
+    def render(self, data: BindingData | None) -> TableQuery:
+        return self.templates.render(data, self.name)
+
+    async def write(
+        self, clients: StorageClients, query: TableQuery, datum: Any, function: str
+    ) -> None:
+        """Upsert every entity the output holds; all are checked before the first write."""
+        entities = _entities(datum, query, f"function {function!r}, output {self.name!r}")
+        client = clients.table_client(self.connection, query.table, asynchronous=True)
+
+        async def write_all() -> None:
+            for index, entity in enumerate(entities):
+                try:
+                    await client.upsert_entity(entity, mode="replace", **storage_io.CALL_OPTIONS)
+                except Exception as exc:
+                    if index or not storage_io.is_not_found(exc, "TableNotFound"):
+                        raise
+                    await _create_table(client)
+                    await client.upsert_entity(entity, mode="replace", **storage_io.CALL_OPTIONS)
+
+        await storage_io.guarded(
+            write_all,
+            f"writing {len(entities)} entit{'y' if len(entities) == 1 else 'ies'} to table "
+            f"{query.table!r} for output {self.name!r}",
+            *_at(self, storage_io.endpoint_of(clients, self.connection)),
+        )
+
+
+def _at(binding: TableInput | TableOutput, endpoint: str) -> tuple[StorageConnection, str]:
+    return binding.connection, endpoint
+
+
+async def _create_table(client: Any) -> None:
+    from azure.core.exceptions import ResourceExistsError
+
+    with contextlib.suppress(ResourceExistsError):  # created meanwhile by another call
+        await client.create_table(**storage_io.CALL_OPTIONS)
+
+
+async def _get(client: Any, query: TableQuery) -> dict[str, Any] | None:
+    try:
+        entity = await client.get_entity(
+            query.partition_key, query.row_key, **storage_io.CALL_OPTIONS
+        )
+    except Exception as exc:
+        if storage_io.is_not_found(exc):
+            return None  # no such entity, or no such table
+        raise
+    return entity_json(entity)
+
+
+async def _query(client: Any, text: str | None, take: int | None) -> list[dict[str, Any]]:
+    limit = take if take is not None else None
+    rows: list[dict[str, Any]] = []
+    page_size = min(limit, _MAX_TAKE) if limit else None
+    try:
+        if text:
+            pages = client.query_entities(
+                text, results_per_page=page_size, **storage_io.CALL_OPTIONS
+            )
+        else:
+            pages = client.list_entities(results_per_page=page_size, **storage_io.CALL_OPTIONS)
+        async for entity in pages:
+            rows.append(entity_json(entity))
+            if limit is not None and len(rows) >= limit:
+                break
+    except Exception as exc:
+        if storage_io.is_not_found(exc, "TableNotFound"):
+            return []
+        raise
+    return rows
+
+
+def _combined_filter(query: TableQuery) -> str | None:
+    parts = []
+    if query.partition_key is not None:
+        parts.append(f"PartitionKey eq '{_quoted(query.partition_key)}'")
+    if query.row_key is not None:
+        parts.append(f"RowKey eq '{_quoted(query.row_key)}'")
+    if query.filter:
+        parts.append(f"({query.filter})" if parts else query.filter)
+    return " and ".join(parts) or None
+
+
+def _quoted(value: str) -> str:
+    return value.replace("'", "''")
+
+
+# -- entities ------------------------------------------------------------------------
+
+
+def entity_json(entity: Any) -> dict[str, Any]:
+    """An SDK entity as the host gives it to a Python function: a JSON object with
+    PartitionKey, RowKey, Timestamp and ETag beside the entity's own properties."""
+    result: dict[str, Any] = {}
+    for key, value in entity.items():
+        result[key] = _plain(value)
+    metadata = getattr(entity, "metadata", None) or {}
+    timestamp = metadata.get("timestamp")
+    if timestamp is not None:
+        result["Timestamp"] = _plain(timestamp)
+    etag = metadata.get("etag")
+    if etag is not None:
+        result["ETag"] = etag
+    return result
+
+
+def _plain(value: Any) -> Any:
+    inner = getattr(value, "value", value) if type(value).__name__ == "EntityProperty" else value
+    if isinstance(inner, datetime | date):
+        return inner.isoformat().replace("+00:00", "Z")
+    if isinstance(inner, bytes | bytearray):
+        return base64.b64encode(bytes(inner)).decode("ascii")
+    if isinstance(inner, uuid.UUID):
+        return str(inner)
+    return inner
+
+
+def _entities(datum: Any, query: TableQuery, where: str) -> list[dict[str, Any]]:
+    value = datum.value
+    if datum.type in ("json", "string", "bytes") and isinstance(value, str | bytes | bytearray):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise StorageConfigError(
+                f"{where}: expected an entity (a JSON object) or a list of them, got text "
+                f"that is not JSON ({exc})"
+            ) from None
+    items = value if isinstance(value, list) else [value]
+    entities = []
+    for index, item in enumerate(items):
+        label = f"entity {index}" if isinstance(value, list) else "the entity"
+        if not isinstance(item, Mapping):
+            raise StorageConfigError(
+                f"{where}: expected {label} to be a JSON object, got {type(item).__name__}"
+            )
+        entities.append(_entity(item, query, f"{where}, {label}"))
+    return entities
+
+
+def _entity(item: Mapping[str, Any], query: TableQuery, where: str) -> dict[str, Any]:
+    entity: dict[str, Any] = {}
+    for key, value in item.items():
+        if key in _READ_ONLY or value is None:
+            continue
+        if isinstance(value, Mapping | list):
+            shape = "object" if isinstance(value, Mapping) else "array"
+            raise StorageConfigError(
+                f"{where}: property {key!r} is a JSON {shape}; "
+                "expected a string, number or boolean (serialise it to a string first)"
+            )
+        entity[key] = value
+    for key, fallback, binding_key in (
+        ("PartitionKey", query.partition_key, "partitionKey"),
+        ("RowKey", query.row_key, "rowKey"),
+    ):
+        if key not in entity:
+            if fallback is None:
+                raise StorageConfigError(
+                    f"{where}: expected a {key!r} property (or the binding's "
+                    f"{binding_key!r}), got neither"
+                )
+            entity[key] = fallback
+        elif not isinstance(entity[key], str):
+            raise StorageConfigError(
+                f"{where}: expected {key!r} to be a string, got {type(entity[key]).__name__}"
+            )
+    return entity
+
+
+# -- compiling -----------------------------------------------------------------------
+
+
+def _table_name(text: str, binding: str) -> str:
+    if not (3 <= len(text) <= 63 and text[:1].isalpha() and text.isalnum() and text.isascii()):
+        raise StorageConfigError(
+            f"binding {binding!r} (table): expected a table name of 3-63 letters and digits "
+            f"starting with a letter, got {text!r}"
+        )
+    return text
+
+
+def _take(text: str | None, binding: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        take = int(text)
+    except ValueError:
+        take = 0
+    if take <= 0:
+        raise StorageConfigError(
+            f"binding {binding!r} (table): expected 'take' to be a positive whole number, "
+            f"got {text!r}"
+        )
+    return take
+
+
+def _optional(binding: BindingSpec, key: str, settings: Mapping[str, str]) -> PathTemplate | None:
+    raw = binding_property(binding, key)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return PathTemplate(str(raw), f"binding {binding.name!r} (table)")  # take=2 (v2 apps)
+    if not isinstance(raw, str):
+        raise StorageConfigError(
+            f"binding {binding.name!r} (table): expected {key!r} to be text, got {raw!r}"
+        )
+    return binding_template(binding, key, settings, key)
+
+
+def compile_table(binding: BindingSpec, settings: Mapping[str, str]) -> TableInput | TableOutput:
+    """A ``table`` binding compiled; StorageConfigError naming it when it cannot work."""
+    try:
+        templates = _Templates(
+            binding_template(binding, "tableName", settings, "table name"),
+            _optional(binding, "partitionKey", settings),
+            _optional(binding, "rowKey", settings),
+            _optional(binding, "filter", settings),
+            _optional(binding, "take", settings),
+        )
+    except TemplateError as exc:
+        raise StorageConfigError(exc.message) from None
+    if templates.table.is_static:
+        _table_name(templates.table.text, binding.name)
+    if templates.take is not None and templates.take.is_static:
+        _take(templates.take.text, binding.name)
+    setting, connection = binding_connection(binding, "table", settings)
+    if binding.direction == "out":
+        return TableOutput(binding.name, templates, setting, connection)
+    if templates.row_key is not None and templates.partition_key is None:
+        raise StorageConfigError(
+            f"binding {binding.name!r} (table): 'rowKey' needs 'partitionKey' as well"
+        )
+    return TableInput(binding.name, templates, setting, connection)

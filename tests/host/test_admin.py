@@ -43,7 +43,7 @@ def test_queue_payload_from_json_input() -> None:
 
 
 def test_other_triggers_get_the_input_as_it_is() -> None:
-    assert trigger_kind("eventGridTrigger") is None and trigger_kind("customTrigger") is None
+    assert trigger_kind("kafkaTrigger") is None and trigger_kind("customTrigger") is None
     assert plain_payload("text").value == "text"
     data = plain_payload({"a": [1]})
     assert (data.value, data.type) == ('{"a": [1]}', "json")

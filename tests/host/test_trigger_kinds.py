@@ -117,11 +117,16 @@ def chime(monkeypatch: pytest.MonkeyPatch) -> ChimeKind:
 
 
 def test_the_table_holds_the_built_in_kinds() -> None:
-    assert sorted(kinds.TRIGGER_KINDS) == ["blobTrigger", "queueTrigger", "timerTrigger"]
+    assert sorted(kinds.TRIGGER_KINDS) == [
+        "blobTrigger",
+        "eventGridTrigger",
+        "queueTrigger",
+        "timerTrigger",
+    ]
     for binding_type, kind in kinds.TRIGGER_KINDS.items():
         assert kind.binding_type == binding_type
     assert kinds.trigger_kind("httpTrigger") is None  # the ASGI app serves HTTP itself
-    assert kinds.trigger_kind("eventGridTrigger") is None  # admin calls only, until a kind
+    assert kinds.trigger_kind("serviceBusTrigger") is None  # admin calls only, until a kind
 
 
 def test_a_kind_in_the_table_compiles_and_describes_its_trigger(

@@ -58,6 +58,8 @@ from .routes import MethodNotAllowed
 from .runner import Runner
 from .settings import CorsSettings
 from .storage_io import StorageUnavailableError
+from .webhooks import PREFIX as WEBHOOKS_PREFIX
+from .webhooks import WebhookApp
 
 if TYPE_CHECKING:
     from ..invoke import InvocationResult
@@ -105,6 +107,7 @@ class HostApplication:
         self.runner = Runner(self.console, invoke, self.timeout)
         # Mounted at /admin/: its own small app, sharing the request helpers of http.py.
         self.admin = AdminApp(app, self.runner, keys=self.keys)
+        self.webhooks = WebhookApp(app, self.runner, keys=self.keys)  # /runtime/webhooks/
         self.listen = listen
         self.listeners: Listeners | None = None
 
@@ -166,6 +169,9 @@ class HostApplication:
             return
         if path[:7].casefold() == ADMIN_PREFIX:
             await self.admin(scope, receive, respond.forward)
+            return
+        if path[: len(WEBHOOKS_PREFIX)].casefold() == WEBHOOKS_PREFIX:
+            await self.webhooks(scope, receive, respond.forward)
             return
         found = self.router.match(method, path)
         if found is None:

@@ -3,10 +3,10 @@
 When a function that can run uses a connection set to ``UseDevelopmentStorage=true``,
 ``funcbind run`` looks at the endpoints that means (Azurite's well-known loopback
 ports 10000, 10001 and 10002, or ``FUNCBIND_AZURITE_BLOB_ENDPOINT`` /
-``FUNCBIND_AZURITE_QUEUE_ENDPOINT`` / ``FUNCBIND_AZURITE_TABLE_ENDPOINT``): an Azurite already listening is used; when
-nothing listens, Azurite is started there with its data under ``APP/.funcbind/azurite``
-and stopped when the host stops; anything else on those ports is reported, and the
-host serves without storage.
+``FUNCBIND_AZURITE_QUEUE_ENDPOINT`` / ``FUNCBIND_AZURITE_TABLE_ENDPOINT``): an Azurite
+already listening is used; when nothing listens, Azurite is started there with its data
+under ``APP/.funcbind/azurite`` and stopped when the host stops; anything else on those
+ports is reported, and the host serves without storage.
 """
 
 from __future__ import annotations

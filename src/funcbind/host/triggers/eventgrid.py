@@ -28,6 +28,15 @@ from typing import TYPE_CHECKING, Any
 
 from ...datum import Datum
 from ..binding_config import StorageConfigError, binding_property
+from ..eventgrid_http import (
+    EVENT_TYPE_HEADER,
+    Reply,
+    bad_event_type,
+    handshake,
+    parse_events,
+    reply,
+    validation,
+)
 from ..model import Succeeded, new_invocation_id
 
 if TYPE_CHECKING:
@@ -40,10 +49,6 @@ __all__ = ["KIND", "EventGridConfig", "EventGridKind", "webhook_path"]
 
 WEBHOOK = "eventgrid"
 SYSTEM_KEY = "eventgrid_extension"
-EVENT_TYPE_HEADER = "aeg-event-type"
-_JSON = [(b"content-type", b"application/json; charset=utf-8")]
-
-Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 @dataclass(frozen=True)
@@ -73,69 +78,25 @@ class EventGridListener:
         await stopping.wait()
 
 
-def _reply(status: int, message: str | None = None) -> Reply:
-    if message is None:
-        return status, [], b""
-    return status, list(_JSON), json.dumps({"error": message}).encode()
-
-
-def _validation(function: HostedFunction, body: bytes) -> Reply:
-    where = f"function {function.name!r}, binding {function.trigger_name!r}"
-    try:
-        events = json.loads(body)
-    except ValueError as exc:
-        return _reply(400, f"{where}: expected a JSON array with the validation event, got {exc}")
-    event = events[0] if isinstance(events, list) and events else events
-    data = event.get("data") if isinstance(event, dict) else None
-    code = data.get("validationCode") if isinstance(data, dict) else None
-    if not isinstance(code, str):
-        return _reply(
-            400,
-            f"{where}: expected a SubscriptionValidation event with data.validationCode, got "
-            f"{body[:80]!r}",
-        )
-    response = json.dumps({"validationResponse": code}).encode()
-    return 200, list(_JSON), response
-
-
-def parse_events(function: HostedFunction, body: bytes) -> list[Any] | str:
-    """The events of a Notification body, or why it holds none (the 400 message)."""
-    where = f"function {function.name!r}, binding {function.trigger_name!r}"
-    try:
-        parsed = json.loads(body)
-    except ValueError as exc:
-        return f"{where}: expected an event (a JSON object) or a batch (a JSON array), got {exc}"
-    if isinstance(parsed, dict):
-        return [parsed]
-    if not isinstance(parsed, list):
-        return (
-            f"{where}: expected an event (a JSON object) or a batch (a JSON array), got a JSON "
-            f"{type(parsed).__name__}"
-        )
-    for index, event in enumerate(parsed):
-        if not isinstance(event, dict):
-            return (
-                f"{where}: expected event {index} of the batch to be a JSON object, got "
-                f"{json.dumps(event)[:60]}"
-            )
-    return parsed
-
-
 async def _notification(runner: Runner, function: HostedFunction, body: bytes) -> Reply:
-    events = parse_events(function, body)
+    events = parse_events(_where(function), body)
     if isinstance(events, str):
-        return _reply(400, events)
+        return reply(400, events)
     config: EventGridConfig = function.trigger_config
     payloads = [json.dumps(events)] if config.many else [json.dumps(e) for e in events]
     outcomes = await asyncio.gather(*(run_event(runner, function, p) for p in payloads))
     failed = [o.invocation_id for o in outcomes if not isinstance(o, Succeeded)]
     if failed:
-        return _reply(
+        return reply(
             500,
             f"function {function.name!r} failed for {len(failed)} of {len(outcomes)} "
             f"event(s) (invocations {', '.join(failed)}); see the host's console",
         )
-    return _reply(202)
+    return reply(202)
+
+
+def _where(function: HostedFunction) -> str:
+    return f"function {function.name!r}, binding {function.trigger_name!r}"
 
 
 async def run_event(runner: Runner, function: HostedFunction, payload: str) -> Outcome:
@@ -195,24 +156,18 @@ class EventGridKind:
         headers: Mapping[str, str],
         body: bytes,
     ) -> Reply:
-        origin = headers.get("webhook-request-origin")
-        if method == "OPTIONS" and origin is not None:
-            return 200, [(b"webhook-allowed-origin", origin.encode("latin-1"))], b""
+        answered = handshake(method, headers)
+        if answered is not None:
+            return answered
         kind = (headers.get(EVENT_TYPE_HEADER) or "").casefold()
         if kind == "subscriptionvalidation":
             runner.console.line(f"{function.name}: Event Grid subscription validated", "dim")
-            return _validation(function, body)
+            return validation(_where(function), body)
         if kind == "notification":
             return await _notification(runner, function, body)
         if kind == "unsubscribe":
-            return _reply(202)
-        shown = headers.get(EVENT_TYPE_HEADER)
-        return _reply(
-            400,
-            f"function {function.name!r}: expected the {EVENT_TYPE_HEADER!r} header to be "
-            f"'Notification', 'SubscriptionValidation' or 'Unsubscribe', got "
-            f"{'none' if shown is None else repr(shown)}",
-        )
+            return reply(202)
+        return bad_event_type(function.name, headers.get(EVENT_TYPE_HEADER))
 
 
 KIND = EventGridKind()

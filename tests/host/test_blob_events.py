@@ -36,9 +36,7 @@ def created(url: str) -> dict[str, Any]:
     }
 
 
-def test_blob_created_events_run_the_function_and_nothing_is_scanned(
-    azurite: Azurite, tmp_path: Path
-) -> None:
+def test_blob_events_run_before_the_202(azurite: Azurite, tmp_path: Path) -> None:
     from azure.storage.blob import BlobServiceClient
 
     container = f"events-{uuid.uuid4().hex[:8]}"

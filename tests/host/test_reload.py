@@ -62,9 +62,7 @@ def eventually(check: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)
 
 
-def test_an_edit_is_served_and_a_broken_version_keeps_the_last_good_one(
-    host: RunningHost, app_dir: Path
-) -> None:
+def test_reload_keeps_the_last_good_version(host: RunningHost, app_dir: Path) -> None:
     key = {"x-functions-key": "reload-default"}
     with httpx.Client(base_url=host.url, timeout=10, headers=key) as http:
         assert http.get("/api/hello").text == "hello v1"
@@ -89,9 +87,7 @@ def test_an_edit_is_served_and_a_broken_version_keeps_the_last_good_one(
     assert host.process.poll() is None  # one process throughout: a debugger stays attached
 
 
-def test_without_watchfiles_a_poll_of_modification_times_sees_the_edit(
-    app_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_reload_watches_code_not_settings(app_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
     import sys
 
@@ -109,6 +105,8 @@ def test_without_watchfiles_a_poll_of_modification_times_sees_the_edit(
         await asyncio.sleep(0.3)
         write(app_dir / "node_modules" / "ignored.py", "")
         write(app_dir / "notes.txt", "not code")
+        write(app_dir / "local.settings.json", '{"Values": {}}')
+        write(app_dir / "host.json", '{"version": "2.0"}')
         write(app_dir / "helpers.py", "def greeting() -> str:\n    return 'polled'\n")
         found = await asyncio.wait_for(waiting, LIVENESS)
         stopping.set()

@@ -97,14 +97,14 @@ def test_input_by_query_with_filter_and_take(http: httpx.Client, host: RunningHo
     assert http.get("/api/teams/blue", params={"role": "nobody"}).json() == []
 
 
-def test_a_quote_in_a_filter_value_stays_inside_the_string(http: httpx.Client) -> None:
+def test_table_filter_values_are_quoted(http: httpx.Client) -> None:
+    """A binding-expression value in a filter has its single quotes doubled."""
     found = http.get("/api/teams/blue", params={"role": "x' or RowKey ne '"})
     assert (found.status_code, found.json()) == (200, [])
 
 
-def test_output_of_one_entity_with_keys_from_the_binding(
-    http: httpx.Client, azurite: Azurite, table_name: str
-) -> None:
+def test_table_output_upserts(http: httpx.Client, azurite: Azurite, table_name: str) -> None:
+    """Keys from the binding; writing an existing key replaces the entity."""
     stored = http.put("/api/people/green/7", json={"Name": "Eve", "Active": True})
     assert stored.status_code == 201
     with table(azurite, table_name) as client:
@@ -124,7 +124,7 @@ def test_function_json_query_and_output(http: httpx.Client) -> None:
     assert (found.status_code, found.json()) == (200, ["a", "b"])
 
 
-def test_an_entity_without_keys_is_refused_naming_function_binding_and_key(
+def test_table_entities_checked_before_any_write(
     http: httpx.Client, host: RunningHost, azurite: Azurite, table_name: str
 ) -> None:
     refused = http.post(
@@ -146,3 +146,11 @@ def test_a_filter_the_service_rejects_is_a_500_naming_binding_and_filter(
     assert refused.status_code == 500
     line = host.wait_for(r"querying table '\w+' for binding 'people' with filter 'Age gt and and'")
     assert "LegacyAges" in line.string and "HTTP 400" in line.string
+
+
+def test_table_key_values_are_checked(http: httpx.Client) -> None:
+    """An expression value holding '..' (or '/', '\\', control characters) is refused
+    before the function runs, as in blob paths."""
+    refused = http.get("/api/people/red/a..b")
+    assert refused.status_code == 400
+    assert "'..'" in refused.json()["error"]

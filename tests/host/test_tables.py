@@ -73,7 +73,8 @@ def test_output_of_many_entities_then_input_by_keys(
     assert found.status_code == 200
     entity = found.json()
     assert {k: entity[k] for k in ("PartitionKey", "RowKey", "Name", "Role", "Age")} == people[0]
-    assert entity["Timestamp"].endswith("Z") and entity["ETag"].startswith('W/"')
+    assert list(entity)[:4] == ["odata.etag", "PartitionKey", "RowKey", "Timestamp"]
+    assert entity["Timestamp"].endswith("+00:00") and entity["odata.etag"].startswith('W/"')
     assert http.get("/api/people/red/99").status_code == 404
 
 
@@ -97,22 +98,31 @@ def test_input_by_query_with_filter_and_take(http: httpx.Client, host: RunningHo
     assert http.get("/api/teams/blue", params={"role": "nobody"}).json() == []
 
 
-def test_table_filter_values_are_quoted(http: httpx.Client) -> None:
+def test_a_quote_in_a_filter_value_stays_inside_the_string(http: httpx.Client) -> None:
     """A binding-expression value in a filter has its single quotes doubled."""
     found = http.get("/api/teams/blue", params={"role": "x' or RowKey ne '"})
     assert (found.status_code, found.json()) == (200, [])
 
 
-def test_table_output_upserts(http: httpx.Client, azurite: Azurite, table_name: str) -> None:
-    """Keys from the binding; writing an existing key replaces the entity."""
+def test_output_of_one_entity_inserts_and_etag_star_replaces(
+    http: httpx.Client, azurite: Azurite, table_name: str, host: RunningHost
+) -> None:
+    """Keys from the binding.  As in the Tables extension, an entity is inserted (a key
+    that exists fails the invocation) unless its odata.etag is "*" (replace)."""
     stored = http.put("/api/people/green/7", json={"Name": "Eve", "Active": True})
     assert stored.status_code == 201
     with table(azurite, table_name) as client:
         entity = client.get_entity("green", "7")
     assert (entity["Name"], entity["Active"]) == ("Eve", True)
     again = http.put("/api/people/green/7", json={"Name": "Eve 2"})
-    assert again.status_code == 201
-    assert http.get("/api/people/green/7").json()["Name"] == "Eve 2"
+    assert again.status_code == 500
+    host.wait_for(r"writing 1 entity to table '\w+' for output 'row' .*HTTP 409")
+    replaced = http.put("/api/people/green/7", json={"Name": "Eve 3", "odata.etag": "*"})
+    assert replaced.status_code == 201
+    assert http.get("/api/people/green/7").json()["Name"] == "Eve 3"
+    # The entity's own keys win over the binding's.
+    http.put("/api/people/green/8", json={"partitionKey": "teal", "Name": "Flo"})
+    assert http.get("/api/people/teal/8").json()["Name"] == "Flo"
 
 
 def test_function_json_query_and_output(http: httpx.Client) -> None:
@@ -124,7 +134,7 @@ def test_function_json_query_and_output(http: httpx.Client) -> None:
     assert (found.status_code, found.json()) == (200, ["a", "b"])
 
 
-def test_table_entities_checked_before_any_write(
+def test_an_entity_without_keys_fails_and_nothing_is_written(
     http: httpx.Client, host: RunningHost, azurite: Azurite, table_name: str
 ) -> None:
     refused = http.post(
@@ -140,12 +150,23 @@ def test_table_entities_checked_before_any_write(
 def test_a_filter_the_service_rejects_is_a_500_naming_binding_and_filter(
     http: httpx.Client, host: RunningHost
 ) -> None:
-    older = http.get("/api/ages", params={"min": "39"})
+    """A filter that is one expression goes to the service as it is."""
+    older = http.get("/api/filtered", params={"q": "Age gt 39"})
     assert (older.status_code, older.json()) == (200, ["Bo", "Di"])
-    refused = http.get("/api/ages", params={"min": "and and"})
+    refused = http.get("/api/filtered", params={"q": "Age gt and and"})
     assert refused.status_code == 500
     line = host.wait_for(r"querying table '\w+' for binding 'people' with filter 'Age gt and and'")
-    assert "LegacyAges" in line.string and "HTTP 400" in line.string
+    assert "LegacyFilter" in line.string and "HTTP 400" in line.string
+
+
+def test_a_filter_value_outside_quotes_must_be_a_number_or_boolean(http: httpx.Client) -> None:
+    """As the Tables extension formats filters: {min} outside quotes takes 39, not text."""
+    assert http.get("/api/ages", params={"min": "39"}).json() == ["Bo", "Di"]
+    refused = http.get("/api/ages", params={"min": "0 or true"})
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert "filter parameter {min}: expected a number or true/false" in error
+    assert "'people'" in error
 
 
 def test_table_key_values_are_checked(http: httpx.Client) -> None:

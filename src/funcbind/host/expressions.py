@@ -265,9 +265,11 @@ class PathTemplate:
     def is_static(self) -> bool:
         return not self.names
 
-    def render(self, data: BindingData | None, escape: Callable[[str], str] | None = None) -> str:
+    def render(
+        self, data: BindingData | None, escape: Callable[[str, str], str] | None = None
+    ) -> str:
         """The text with every expression replaced by its (checked) value, passed through
-        ``escape`` when given (a table filter quotes values for OData)."""
+        ``escape(value, expression)`` when given (a table filter formats values for OData)."""
         if not self.names:
             return self.text
         pieces = []
@@ -276,7 +278,7 @@ class PathTemplate:
                 pieces.append(part)
             else:
                 value = _render(part, data or BindingData())
-                pieces.append(value if escape is None else escape(value))
+                pieces.append(value if escape is None else escape(value, part.text))
         return "".join(pieces)
 
 

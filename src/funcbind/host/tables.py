@@ -1,18 +1,21 @@
 """``table`` bindings on Azure Tables (Azurite's table service locally), for the host.
 
 An input reads one entity (``partitionKey`` and ``rowKey``) or a query (``filter``,
-``take``, optionally ``partitionKey``) and hands the function what the host hands a
-Python function: the entity as a JSON object, or the query's entities as a JSON array,
-each with ``PartitionKey``, ``RowKey``, ``Timestamp`` and ``ETag`` beside its own
-properties.  A missing entity is ``None``; a missing table gives ``None`` or ``[]``.
+``take``, optionally ``partitionKey``) and hands the function what the Tables extension
+hands a Python function: the entity as a JSON object, or the query's entities as a JSON
+array, each with ``odata.etag``, ``PartitionKey``, ``RowKey`` and ``Timestamp`` before
+its own properties.  A missing entity is ``None``; a missing table gives ``None`` or ``[]``.
 
-An output takes an entity (a JSON object) or a list of them, and upserts each (replace
-mode), creating the table on first use.  An entity without ``PartitionKey`` /
-``RowKey`` takes the binding's ``partitionKey`` / ``rowKey``; with neither it is an
-error naming the function, binding, entity and key, and nothing is written.
+An output takes an entity (a JSON object) or a list of them and writes them in one
+transaction per partition (100 at most), creating the table on first use: an entity is
+inserted, or replaced when its ``odata.etag`` is ``"*"``, or replaced only at that
+version for another ETag.  The entity's ``PartitionKey`` / ``RowKey`` (any case) win
+over the binding's ``partitionKey`` / ``rowKey``; with neither it is an error naming the
+function, output, entity and key, and nothing is written.
 
-Every property of the binding may hold ``{expressions}``; values that go into a
-``filter`` have their single quotes doubled, so they stay inside an OData string.
+Every property of the binding may hold ``{expressions}``.  A filter formats them as the
+extension does: a filter that is one expression is used as it is, a value in single
+quotes has its quotes doubled, and any other value must be a number or a boolean.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import base64
 import contextlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -50,7 +53,8 @@ __all__ = [
 ]
 
 _MAX_TAKE = 1000
-_READ_ONLY = frozenset({"Timestamp", "ETag", "odata.etag"})
+_BATCH = 100  # entities in one transaction, the service's limit
+_ETAG = "odata.etag"
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class _Templates:
             table = self.table.render(data)
             partition_key = None if self.partition_key is None else self.partition_key.render(data)
             row_key = None if self.row_key is None else self.row_key.render(data)
-            query = None if self.filter is None else self.filter.render(data, _quoted)
+            query = None if self.filter is None else self.filter.render(data, _odata(self.filter))
             take = None if self.take is None else self.take.render(data)
         except BindingExpressionError as exc:
             raise exc.at(binding=binding) from None
@@ -150,14 +154,14 @@ class TableOutput:
         client = clients.table_client(self.connection, query.table, asynchronous=True)
 
         async def write_all() -> None:
-            for index, entity in enumerate(entities):
+            for batch in _transactions(entities):
                 try:
-                    await client.upsert_entity(entity, mode="replace", **storage_io.CALL_OPTIONS)
+                    await client.submit_transaction(batch, **storage_io.CALL_OPTIONS)
                 except Exception as exc:
-                    if index or not storage_io.is_not_found(exc, "TableNotFound"):
+                    if getattr(exc, "status_code", None) != 404:
                         raise
                     await _create_table(client)
-                    await client.upsert_entity(entity, mode="replace", **storage_io.CALL_OPTIONS)
+                    await client.submit_transaction(batch, **storage_io.CALL_OPTIONS)
 
         await storage_io.guarded(
             write_all,
@@ -165,6 +169,22 @@ class TableOutput:
             f"{query.table!r} for output {self.name!r}",
             *_at(self, storage_io.endpoint_of(clients, self.connection)),
         )
+
+
+def _transactions(actions: list[tuple[str, Any, dict[str, Any]]]) -> list[list[Any]]:
+    """The actions grouped by partition into transactions of at most 100, in order; a
+    row key seen again in its partition starts a new transaction (as the extension
+    flushes then), so that the later write wins."""
+    done: list[list[Any]] = []
+    open_batches: dict[str, list[Any]] = {}
+    for action in actions:
+        entity = action[1]
+        partition = open_batches.setdefault(entity["PartitionKey"], [])
+        if len(partition) >= _BATCH or any(a[1]["RowKey"] == entity["RowKey"] for a in partition):
+            done.append(partition)
+            partition = open_batches[entity["PartitionKey"]] = []
+        partition.append(action)
+    return done + [batch for batch in open_batches.values() if batch]
 
 
 def _at(binding: TableInput | TableOutput, endpoint: str) -> tuple[StorageConnection, str]:
@@ -227,29 +247,70 @@ def _quoted(value: str) -> str:
     return value.replace("'", "''")
 
 
+def _odata(template: PathTemplate) -> Callable[[str, str], str] | None:
+    """How expression values go into a filter, as the Tables extension formats them: a
+    filter that is one expression as it is; a value between single quotes everywhere it
+    appears with its quotes doubled; any other value only when it is a number or a
+    boolean."""
+    expressions = [part.text for part in template.parts if not isinstance(part, str)]
+    if len(expressions) == 1 and template.text == "{" + expressions[0] + "}":
+        return None
+    folded = template.text.casefold()
+    literal = {
+        name
+        for name in expressions
+        if folded.count(f"'{{{name.casefold()}}}'") == folded.count(f"{{{name.casefold()}}}")
+    }
+
+    def format_value(value: str, expression: str) -> str:
+        if expression in literal:
+            return _quoted(value)
+        if _is_number_or_boolean(value):
+            return value
+        raise BindingExpressionError(
+            f"filter parameter {{{expression}}}: expected a number or true/false (a value "
+            f"outside single quotes), got {value[:80]!r}; write '{{{expression}}}' for text"
+        )
+
+    return format_value
+
+
+def _is_number_or_boolean(value: str) -> bool:
+    if value.strip().casefold() in ("true", "false"):
+        return True
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
 # -- entities ------------------------------------------------------------------------
 
 
 def entity_json(entity: Any) -> dict[str, Any]:
     """An SDK entity as the host gives it to a Python function: a JSON object with
-    PartitionKey, RowKey, Timestamp and ETag beside the entity's own properties."""
-    result: dict[str, Any] = {}
-    for key, value in entity.items():
-        result[key] = _plain(value)
+    ``odata.etag``, ``PartitionKey``, ``RowKey`` and ``Timestamp`` before the entity's
+    own properties (dates as ISO 8601 with an offset, binary as base64)."""
     metadata = getattr(entity, "metadata", None) or {}
-    timestamp = metadata.get("timestamp")
-    if timestamp is not None:
-        result["Timestamp"] = _plain(timestamp)
-    etag = metadata.get("etag")
-    if etag is not None:
-        result["ETag"] = etag
+    result: dict[str, Any] = {}
+    if metadata.get("etag") is not None:
+        result[_ETAG] = metadata["etag"]
+    for key in ("PartitionKey", "RowKey"):
+        if key in entity:
+            result[key] = entity[key]
+    if metadata.get("timestamp") is not None:
+        result["Timestamp"] = _plain(metadata["timestamp"])
+    for key, value in entity.items():
+        if key not in result:
+            result[key] = _plain(value)
     return result
 
 
 def _plain(value: Any) -> Any:
     inner = getattr(value, "value", value) if type(value).__name__ == "EntityProperty" else value
     if isinstance(inner, datetime | date):
-        return inner.isoformat().replace("+00:00", "Z")
+        return inner.isoformat()
     if isinstance(inner, bytes | bytearray):
         return base64.b64encode(bytes(inner)).decode("ascii")
     if isinstance(inner, uuid.UUID):
@@ -257,7 +318,7 @@ def _plain(value: Any) -> Any:
     return inner
 
 
-def _entities(datum: Any, query: TableQuery, where: str) -> list[dict[str, Any]]:
+def _entities(datum: Any, query: TableQuery, where: str) -> list[tuple[str, Any, dict[str, Any]]]:
     value = datum.value
     if datum.type in ("json", "string", "bytes") and isinstance(value, str | bytes | bytearray):
         try:
@@ -279,34 +340,53 @@ def _entities(datum: Any, query: TableQuery, where: str) -> list[dict[str, Any]]
     return entities
 
 
-def _entity(item: Mapping[str, Any], query: TableQuery, where: str) -> dict[str, Any]:
+def _entity(
+    item: Mapping[str, Any], query: TableQuery, where: str
+) -> tuple[str, Any, dict[str, Any]]:
+    """The transaction action of one output entity: insert, or with ``odata.etag``
+    ``"*"`` upsert (replace), or with another ETag replace that version only."""
+    keys = {"partitionkey": query.partition_key, "rowkey": query.row_key}
     entity: dict[str, Any] = {}
+    etag = None
     for key, value in item.items():
-        if key in _READ_ONLY or value is None:
-            continue
-        if isinstance(value, Mapping | list):
+        folded = key.casefold()
+        if folded in keys:  # the entity's keys win over the binding's
+            if not isinstance(value, str):
+                raise StorageConfigError(
+                    f"{where}: expected {key!r} to be a string, got {type(value).__name__}"
+                )
+            keys[folded] = value
+        elif key == _ETAG:
+            etag = value
+        elif key == "Timestamp" or value is None:
+            continue  # the service sets Timestamp
+        elif isinstance(value, Mapping | list):
             shape = "object" if isinstance(value, Mapping) else "array"
             raise StorageConfigError(
                 f"{where}: property {key!r} is a JSON {shape}; "
                 "expected a string, number or boolean (serialise it to a string first)"
             )
-        entity[key] = value
-    for key, fallback, binding_key in (
-        ("PartitionKey", query.partition_key, "partitionKey"),
-        ("RowKey", query.row_key, "rowKey"),
+        else:
+            entity[key] = value
+    for folded, key, binding_key in (
+        ("partitionkey", "PartitionKey", "partitionKey"),
+        ("rowkey", "RowKey", "rowKey"),
     ):
-        if key not in entity:
-            if fallback is None:
-                raise StorageConfigError(
-                    f"{where}: expected a {key!r} property (or the binding's "
-                    f"{binding_key!r}), got neither"
-                )
-            entity[key] = fallback
-        elif not isinstance(entity[key], str):
+        value = keys[folded]
+        if value is None:
             raise StorageConfigError(
-                f"{where}: expected {key!r} to be a string, got {type(entity[key]).__name__}"
+                f"{where}: expected a {key!r} property (or the binding's {binding_key!r}), "
+                "got neither"
             )
-    return entity
+        entity[key] = value
+    if etag is None:
+        return "create", entity, {}
+    if etag == "*":
+        return "upsert", entity, {"mode": "replace"}
+    from azure.core import MatchConditions
+
+    options = {"mode": "replace", "etag": etag, "match_condition": MatchConditions.IfNotModified}
+    return "update", entity, options
 
 
 # -- compiling -----------------------------------------------------------------------

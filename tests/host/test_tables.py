@@ -175,3 +175,12 @@ def test_table_key_values_are_checked(http: httpx.Client) -> None:
     refused = http.get("/api/people/red/a..b")
     assert refused.status_code == 400
     assert "'..'" in refused.json()["error"]
+
+
+def test_a_table_client_parameter_gets_a_client_for_the_table(http: httpx.Client) -> None:
+    http.post(
+        "/api/people",
+        content=json.dumps([{"PartitionKey": "plum", "RowKey": str(n)} for n in range(3)]),
+    ).raise_for_status()
+    counted = http.get("/api/count/plum")
+    assert (counted.status_code, counted.text) == (200, "3")

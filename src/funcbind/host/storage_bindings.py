@@ -339,7 +339,7 @@ def compile_storage(
         if kind in HOST_TYPES:
             continue
         if kind == "table":
-            table = tables.compile_table(binding, settings)
+            table = tables.compile_table(binding, settings, binding.name in deferred)
             if isinstance(table, tables.TableInput):
                 inputs.append(table)
             else:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ..datum import Datum
 from ..storage.clients import StorageClients
 from ..storage.connections import StorageConnection
+from ..storage.references import table_reference
 from . import storage_io
 from .binding_config import (
     StorageConfigError,
@@ -101,6 +102,7 @@ class TableInput:
     templates: _Templates
     setting: str
     connection: StorageConnection
+    reference: bool = False  # a TableClient parameter: send a reference to the table
 
     @property
     def template(self) -> PathTemplate:
@@ -113,6 +115,11 @@ class TableInput:
         """The entity (a JSON object), the entities (a JSON array) or None."""
         client = clients.table_client(self.connection, query.table, asynchronous=True)
         endpoint = storage_io.endpoint_of(clients, self.connection)
+        if self.reference:
+            # As the Tables extension does for a TableClient: the table exists first.
+            doing = f"creating table {query.table!r} for binding {self.name!r}"
+            await storage_io.guarded(lambda: _create_table(client), doing, *_at(self, endpoint))
+            return table_reference(self.setting, query.table)
         if query.partition_key is not None and query.row_key is not None:
             doing = (
                 f"reading entity ({query.partition_key!r}, {query.row_key!r}) of table "
@@ -429,7 +436,9 @@ def _optional(binding: BindingSpec, key: str, settings: Mapping[str, str]) -> Pa
     return binding_template(binding, key, settings, key)
 
 
-def compile_table(binding: BindingSpec, settings: Mapping[str, str]) -> TableInput | TableOutput:
+def compile_table(
+    binding: BindingSpec, settings: Mapping[str, str], reference: bool = False
+) -> TableInput | TableOutput:
     """A ``table`` binding compiled; StorageConfigError naming it when it cannot work."""
     try:
         templates = _Templates(
@@ -452,4 +461,4 @@ def compile_table(binding: BindingSpec, settings: Mapping[str, str]) -> TableInp
         raise StorageConfigError(
             f"binding {binding.name!r} (table): 'rowKey' needs 'partitionKey' as well"
         )
-    return TableInput(binding.name, templates, setting, connection)
+    return TableInput(binding.name, templates, setting, connection, reference)

@@ -5,6 +5,7 @@ test module gives its host a table of its own on the shared Azurite."""
 import json
 
 import azure.functions as func
+from azure.data.tables import TableClient
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -54,3 +55,11 @@ def add_people(req: func.HttpRequest, rows: func.Out[str]) -> func.HttpResponse:
 def put_person(req: func.HttpRequest, row: func.Out[str]) -> func.HttpResponse:
     row.set(json.dumps(req.get_json()))
     return func.HttpResponse("stored", status_code=201)
+
+
+@app.route(route="count/{team}", methods=["GET"])
+@app.table_input(arg_name="client", connection="AzureWebJobsStorage", table_name="%TABLE_NAME%")
+def count_team(req: func.HttpRequest, client: TableClient) -> func.HttpResponse:
+    team = req.route_params["team"]
+    found = client.query_entities("PartitionKey eq @team", parameters={"team": team})
+    return func.HttpResponse(str(len(list(found))))

@@ -184,3 +184,20 @@ def test_a_table_client_parameter_gets_a_client_for_the_table(http: httpx.Client
     ).raise_for_status()
     counted = http.get("/api/count/plum")
     assert (counted.status_code, counted.text) == (200, "3")
+
+
+def test_table_connections_resolve_like_blob_and_queue_ones() -> None:
+    from funcbind.storage.connections import resolve_connection
+
+    dev = resolve_connection("S", "table", {"S": "UseDevelopmentStorage=true"})
+    assert "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1" in (dev.connection_string or "")
+    moved = resolve_connection(
+        "S",
+        "table",
+        {"S": "UseDevelopmentStorage=true", "FUNCBIND_AZURITE_TABLE_ENDPOINT": "http://h:1/acct"},
+    )
+    assert "TableEndpoint=http://h:1/acct" in (moved.connection_string or "")
+    identity = resolve_connection("S", "table", {"S__tableServiceUri": "https://a.table.x/"})
+    assert (identity.account_url, identity.setting) == ("https://a.table.x", "S__tableServiceUri")
+    named = resolve_connection("S", "table", {"S__accountName": "acct"})
+    assert named.account_url == "https://acct.table.core.windows.net"

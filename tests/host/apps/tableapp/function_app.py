@@ -1,6 +1,8 @@
 """A test app for table bindings on Azurite: inputs by keys and by query, outputs of one
-entity and of many.  The table's name comes from the app setting ``TABLE_NAME``, so each
-test module gives its host a table of its own on the shared Azurite."""
+entity and of many, a TableClient (the function.json folders beside it add filters and a
+blob trigger fed by Event Grid).  The table's name comes from the app setting
+``TABLE_NAME``, so each test module gives its host a table of its own on the shared
+Azurite."""
 
 import json
 

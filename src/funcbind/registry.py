@@ -59,6 +59,8 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "funcbind.bindings.blob",
     "funcbind.bindings.queue",
     "funcbind.bindings.timer",
+    # table: TableClient parameters, else the generic converter (issue 19).
+    "funcbind.bindings.table",
     # the JSON row families
     "funcbind.bindings.cosmosdb",
     "funcbind.bindings.sql",

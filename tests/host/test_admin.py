@@ -44,7 +44,7 @@ def test_queue_payload_from_json_input() -> None:
 
 
 def test_other_triggers_get_the_input_as_it_is() -> None:
-    for binding_type in ("eventGridTrigger", "customTrigger"):
+    for binding_type in ("kafkaTrigger", "customTrigger"):
         kind = trigger_kind(binding_type)
         assert kind is not None and kind.describe(None) == DESCRIPTION
     assert plain_payload("text").value == "text"

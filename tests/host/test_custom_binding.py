@@ -34,7 +34,7 @@ def host(tmp_path_factory: pytest.TempPathFactory, out_dir: Path) -> Iterator[Ru
     shutil.copytree(APPS / "custom_binding", app)
     path = os.pathsep.join([str(plugin), str(SRC)])
     env = {"PYTHONPATH": path, "FUNCBIND_TEST_OUT": str(out_dir)}
-    running = RunningHost(app, "--no-auth", env=env)
+    running = RunningHost(app, "--no-auth", "--log-format", "funcbind", env=env)
     try:
         yield running
     finally:
@@ -57,7 +57,7 @@ def read_when_written(path: Path, timeout: float = 30) -> Any:
 
 
 def test_the_plugin_trigger_is_listed(host: RunningHost) -> None:
-    host.wait_for(r"CsvRows\s+csvRowTrigger \(admin invoke only\)")
+    host.wait_for(r"CsvRows\s+csvRowTrigger \(no local source: invoke through the admin endpoint\)")
 
 
 def test_the_plugin_decodes_the_trigger_payload(host: RunningHost, out_dir: Path) -> None:

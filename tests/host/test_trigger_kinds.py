@@ -119,6 +119,7 @@ def chime(monkeypatch: pytest.MonkeyPatch) -> ChimeKind:
 def test_the_table_holds_the_built_in_kinds() -> None:
     assert sorted(kinds.TRIGGER_KINDS) == [
         "blobTrigger",
+        "eventGridTrigger",
         "queueTrigger",
         "timerTrigger",
         "warmupTrigger",
@@ -127,8 +128,8 @@ def test_the_table_holds_the_built_in_kinds() -> None:
         assert kind.binding_type == binding_type
     assert kinds.trigger_kind("httpTrigger") is None  # the ASGI app serves HTTP itself
     # Any other trigger: no local source, admin calls only, until a kind serves it.
-    other = kinds.trigger_kind("eventGridTrigger")
-    assert other is not None and other.binding_type == "eventGridTrigger"
+    other = kinds.trigger_kind("serviceBusTrigger")
+    assert other is not None and other.binding_type == "serviceBusTrigger"
     assert not other.admin_reads_storage
 
 

@@ -14,6 +14,7 @@ this app mounts at ``/admin/``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -59,6 +60,8 @@ from .routes import MethodNotAllowed
 from .runner import Runner
 from .settings import CorsSettings
 from .storage_io import StorageUnavailableError
+from .webhooks import PREFIX as WEBHOOKS_PREFIX
+from .webhooks import WebhookApp
 
 if TYPE_CHECKING:
     from ..invoke import InvocationResult
@@ -106,8 +109,12 @@ class HostApplication:
         self.runner = Runner(self.console, invoke, self.timeout)
         # Mounted at /admin/: its own small app, sharing the request helpers of http.py.
         self.admin = AdminApp(app, self.runner, keys=self.keys)
+        self.webhooks = WebhookApp(app, self.runner, keys=self.keys)  # /runtime/webhooks/
         self.listen = listen
         self.listeners: Listeners | None = None
+        # --reload: its run(stopping) watches the app while the server serves.
+        self.reloader: Any = None
+        self._reloading = asyncio.Event()
 
     # -- ASGI -----------------------------------------------------------------
 
@@ -127,14 +134,31 @@ class HostApplication:
                 if self.listen:
                     self.listeners = Listeners(self.app, self.runner, self.console)
                     await self.listeners.start()
+                if self.reloader is not None:
+                    self._reloading = asyncio.Event()
+                    self._reload_task = asyncio.ensure_future(self.reloader.run(self._reloading))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self._reloading.set()
                 if self.listeners is not None:
                     await self.listeners.stop()
                 await self.admin.drain()
                 await self.runner.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def replace_app(self, app: HostedApp) -> None:
+        """Serve ``app`` from now on (a reload): its routes at once, with the same keys;
+        the old version's listeners stop (what they hold runs to its end) and the new
+        version's start.  Requests in flight finish on the version they started on."""
+        if self.app.keys is not None:
+            app.keys = self.app.keys
+        self.app = self.admin.app = self.webhooks.app = app
+        self.router = app.router
+        if self.listeners is not None:
+            await self.listeners.stop()
+            self.listeners = Listeners(app, self.runner, self.console)
+            await self.listeners.start()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter() if self.verbose else 0.0
@@ -167,6 +191,9 @@ class HostApplication:
             return
         if path[:7].casefold() == ADMIN_PREFIX:
             await self.admin(scope, receive, respond.forward)
+            return
+        if path[: len(WEBHOOKS_PREFIX)].casefold() == WEBHOOKS_PREFIX:
+            await self.webhooks(scope, receive, respond.forward)
             return
         found = self.router.match(method, path)
         if found is None:

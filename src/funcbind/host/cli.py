@@ -14,7 +14,7 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="azurite",
         action="store_false",
         help="never start Azurite: with UseDevelopmentStorage=true, expect it to be running",
+    )
+    run.add_argument(
+        "--reload",
+        action="store_true",
+        help="serve each saved edit of the app's .py files and function.json at once, in "
+        "this process (a version that fails to load is reported; the last good one serves)",
     )
     run.add_argument(
         "--max-body-size",
@@ -237,7 +243,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     try:
         azurite = ensure_development_storage(app, console, allow_start=args.azurite)
         console.line(f"listening on {base_url} (Ctrl-C to stop)", "good")
-        status = serve(app, sock, console, auth=args.auth)
+        reload = _reload_options(args) if args.reload else None
+        status = serve(app, sock, console, auth=args.auth, reload=reload)
     except KeyboardInterrupt:
         pass  # Ctrl-C or SIGTERM before the server took over the signals: stop as cleanly
     finally:
@@ -303,7 +310,21 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: HostedApp, sock: socket.socket, console: Console, *, auth: bool = True) -> int:
+def _reload_options(args: argparse.Namespace) -> Callable[[], HostedApp]:
+    def load() -> HostedApp:
+        return load_hosted_app(args.app_dir, auth=args.auth, max_body_size=args.max_body_size)
+
+    return load
+
+
+def serve(
+    app: HostedApp,
+    sock: socket.socket,
+    console: Console,
+    *,
+    auth: bool = True,
+    reload: Callable[[], HostedApp] | None = None,
+) -> int:
     """Serve until SIGINT/SIGTERM; in-flight requests and invocations finish first.
 
     A second signal abandons them (see :class:`HostShutdown`).  Returns the exit status:
@@ -313,6 +334,10 @@ def serve(app: HostedApp, sock: socket.socket, console: Console, *, auth: bool =
     from .shutdown import HostShutdown, host_server, not_cancelled
 
     application = HostApplication(app, console=console, auth=auth)
+    if reload is not None:
+        from .reload import Reloader
+
+        application.reloader = Reloader(app, console, reload, application.replace_app)
     shutdown = HostShutdown(application, console)
     server = host_server(uvicorn_config(application, console.verbose), shutdown)
     # Everything loaded so far (the app, azure.functions, the server) lives until exit:

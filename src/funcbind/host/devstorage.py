@@ -2,11 +2,11 @@
 
 When a function that can run uses a connection set to ``UseDevelopmentStorage=true``,
 ``funcbind run`` looks at the endpoints that means (Azurite's well-known loopback
-ports 10000 and 10001, or ``FUNCBIND_AZURITE_BLOB_ENDPOINT`` /
-``FUNCBIND_AZURITE_QUEUE_ENDPOINT``): an Azurite already listening is used; when
-nothing listens, Azurite is started there with its data under ``APP/.funcbind/azurite``
-and stopped when the host stops; anything else on those ports is reported, and the
-host serves without storage.
+ports 10000, 10001 and 10002, or ``FUNCBIND_AZURITE_BLOB_ENDPOINT`` /
+``FUNCBIND_AZURITE_QUEUE_ENDPOINT`` / ``FUNCBIND_AZURITE_TABLE_ENDPOINT``): an Azurite
+already listening is used; when nothing listens, Azurite is started there with its data
+under ``APP/.funcbind/azurite`` and stopped when the host stops; anything else on those
+ports is reported, and the host serves without storage.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ __all__ = ["FREE", "OTHER", "RUNNING", "development_endpoints", "ensure_developm
 
 FREE, RUNNING, OTHER = "free", "azurite", "other"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
-_ENDPOINT_KEYS = {"blob": "blobendpoint", "queue": "queueendpoint"}
+_ENDPOINT_KEYS = {"blob": "blobendpoint", "queue": "queueendpoint", "table": "tableendpoint"}
 _AZURITE_SERVER = re.compile(rb"(?im)^server:[ \t]*azurite")
 
 
@@ -156,7 +156,7 @@ def _start(
         return None
     console.line(
         f"development storage: starting Azurite on {host} (blob {ports['blob']}, queue "
-        f"{ports['queue']}), data in {location}",
+        f"{ports['queue']}, table {ports['table']}), data in {location}",
         "dim",
     )
     try:

@@ -265,8 +265,11 @@ class PathTemplate:
     def is_static(self) -> bool:
         return not self.names
 
-    def render(self, data: BindingData | None) -> str:
-        """The text with every expression replaced by its (checked) value."""
+    def render(
+        self, data: BindingData | None, escape: Callable[[str, str], str] | None = None
+    ) -> str:
+        """The text with every expression replaced by its (checked) value, passed through
+        ``escape(value, expression)`` when given (a table filter formats values for OData)."""
         if not self.names:
             return self.text
         pieces = []
@@ -274,7 +277,8 @@ class PathTemplate:
             if isinstance(part, str):
                 pieces.append(part)
             else:
-                pieces.append(_render(part, data or BindingData()))
+                value = _render(part, data or BindingData())
+                pieces.append(value if escape is None else escape(value, part.text))
         return "".join(pieces)
 
 

@@ -4,11 +4,15 @@ As in the Functions host, a request presents a key in the ``code`` query paramet
 the ``x-functions-key`` header.  ``function`` level accepts the function's own key, the
 default host key or the master key; ``admin`` level accepts only the master key.
 Keys come from ``local.settings.json`` (``Keys``) or are generated once into
-``APP/.funcbind/keys.json``, a folder that ignores itself in git.
+``APP/.funcbind/keys.json``, a folder that ignores itself in git.  The system keys of
+extension webhooks (``eventgrid_extension``, ``blobs_extension``) are derived from the
+master key, so they stay the same as long as it does.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 import os
@@ -103,6 +107,20 @@ class KeyStore:
             own = self._function_keys.get(function_name.casefold())
             if own is not None:
                 granted |= hmac.compare_digest(given, own)
+        return granted
+
+    def system_key(self, name: str) -> str:
+        """The system key ``name`` (an extension's webhook key), derived from the master key."""
+        digest = hmac.new(self._master, f"funcbind system key {name}".encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(digest.digest()[:24]).decode("ascii")
+
+    def authorize_system(self, name: str, presented: str | None) -> bool:
+        """Whether ``presented`` is the system key ``name`` or the master key."""
+        if not presented:
+            return False
+        given = presented.encode("utf-8", "surrogateescape")
+        granted = hmac.compare_digest(given, self._master)
+        granted |= hmac.compare_digest(given, self.system_key(name).encode())
         return granted
 
     def key_for(self, level: str, function_name: str) -> str | None:

@@ -22,27 +22,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..datum import Datum
-from ..errors import FuncbindError
 from ..storage.clients import StorageClients
-from ..storage.connections import (
-    StorageConnection,
-    connection_setting_name,
-    resolve_connection,
-)
+from ..storage.connections import StorageConnection
 from ..storage.references import blob_reference, queue_reference
-from . import storage_io
-from .expressions import (
-    BindingData,
-    BindingExpressionError,
-    PathTemplate,
-    TemplateError,
-    substitute_app_settings,
+from . import storage_io, tables
+from .binding_config import (
+    StorageConfigError,
+    binding_connection,
+    binding_template,
 )
+from .expressions import BindingData, BindingExpressionError, PathTemplate
 
 if TYPE_CHECKING:
     from ..function import FunctionPlan
     from ..invoke import InvocationResult
-    from ..registry import BindingSpec
 
 __all__ = [
     "BlobInput",
@@ -52,6 +45,7 @@ __all__ = [
     "StorageConfigError",
     "StoragePlan",
     "Targets",
+    "binding_connection",
     "binding_template",
     "compile_storage",
     "split_blob_path",
@@ -61,10 +55,6 @@ RETURN = "$return"
 _COMPACT = (",", ":")
 # Binding types this host serves itself; others (cosmosDB, eventHub, ...) cannot run here.
 HOST_TYPES = frozenset({"httpTrigger", "http", "queueTrigger", "blobTrigger", "timerTrigger"})
-
-
-class StorageConfigError(FuncbindError):
-    """A storage binding cannot work as declared (a load problem of its function)."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +92,8 @@ class QueueOutput:
     connection: StorageConnection
 
 
-Input = BlobInput | QueueInput
-Output = BlobOutput | QueueOutput
+Input = BlobInput | QueueInput | tables.TableInput
+Output = BlobOutput | QueueOutput | tables.TableOutput
 
 
 @dataclass(frozen=True)
@@ -117,7 +107,11 @@ class StoragePlan:
 
     @property
     def needs_binding_data(self) -> bool:
-        return any(not b.template.is_static for b in (*self.inputs, *self.outputs))
+        return any(
+            not template.is_static
+            for binding in (*self.inputs, *self.outputs)
+            for template in _templates(binding)
+        )
 
     def resolve(self, data: BindingData | None) -> Targets:
         """Every binding's path or queue name for one invocation, checked.
@@ -135,6 +129,9 @@ class StoragePlan:
         reference for SDK-typed parameters."""
         fetched: dict[str, Datum] = {}
         for binding, target in targets.inputs:
+            if isinstance(binding, tables.TableInput):
+                fetched[binding.name] = await binding.fetch(clients, target)
+                continue
             if isinstance(binding, QueueInput):
                 queue = _queue_name(target, binding.name)
                 fetched[binding.name] = queue_reference(binding.setting, queue)
@@ -156,7 +153,9 @@ class StoragePlan:
             )
             if datum is None or datum.type is None or datum.value is None:
                 continue
-            if isinstance(binding, BlobOutput):
+            if isinstance(binding, tables.TableOutput):
+                await binding.write(clients, target, datum, self.function_name)
+            elif isinstance(binding, BlobOutput):
                 await _write_blob(clients, binding, target, datum)
             else:
                 await _send_messages(clients, binding, target, datum, self.message_encoding)
@@ -183,11 +182,19 @@ class StoragePlan:
 class Targets:
     """The rendered paths and queue names of one invocation."""
 
-    inputs: tuple[tuple[Input, str], ...]
-    outputs: tuple[tuple[Output, str], ...]
+    inputs: tuple[tuple[Input, Any], ...]  # a path or name; a TableQuery for tables
+    outputs: tuple[tuple[Output, Any], ...]
 
 
-def _render(binding: Input | Output, data: BindingData | None) -> str:
+def _templates(binding: Input | Output) -> tuple[PathTemplate, ...]:
+    if isinstance(binding, tables.TableInput | tables.TableOutput):
+        return binding.templates.all
+    return (binding.template,)
+
+
+def _render(binding: Input | Output, data: BindingData | None) -> Any:
+    if isinstance(binding, tables.TableInput | tables.TableOutput):
+        return binding.render(data)
     try:
         return binding.template.render(data)
     except BindingExpressionError as exc:
@@ -338,46 +345,6 @@ async def create_queue(client: Any) -> None:
 # -- compiling --------------------------------------------------------------------------
 
 
-def binding_template(
-    binding: BindingSpec, key: str, settings: Mapping[str, str], what: str
-) -> PathTemplate:
-    """The compiled ``path``/``queueName`` of a binding (with %Setting% replaced)."""
-    where = f"binding {binding.name!r} ({binding.type})"
-    raw = _property(binding, key)
-    if not isinstance(raw, str) or not raw.strip():
-        raise StorageConfigError(f"{where}: expected {key!r} with the {what}, got {raw!r}")
-    try:
-        return PathTemplate(substitute_app_settings(raw.strip(), settings, where), where)
-    except TemplateError as exc:
-        raise StorageConfigError(exc.message) from None
-
-
-def _property(binding: BindingSpec, key: str) -> Any:
-    properties = binding.properties
-    if key in properties:
-        return properties[key]
-    folded = key.casefold()
-    for name, value in properties.items():
-        if name.casefold() == folded:
-            return value
-    return None
-
-
-def binding_connection(
-    binding: BindingSpec, service: str, settings: Mapping[str, str]
-) -> tuple[str, StorageConnection]:
-    """The connection setting a binding names, resolved (StorageConfigError if it cannot be)."""
-    from ..storage.connections import ConnectionSettingError
-
-    name = connection_setting_name(binding.properties)
-    try:
-        return name, resolve_connection(name, service, settings)  # type: ignore[arg-type]
-    except ConnectionSettingError as exc:
-        raise StorageConfigError(
-            f"binding {binding.name!r} ({binding.type}): {exc.message}"
-        ) from None
-
-
 def compile_storage(
     plan: FunctionPlan, settings: Mapping[str, str], message_encoding: str = "base64"
 ) -> StoragePlan | None:
@@ -396,7 +363,13 @@ def compile_storage(
         kind = binding.type
         if kind in HOST_TYPES:
             continue
-        if kind == "blob" and binding.direction == "in":
+        if kind == "table":
+            table = tables.compile_table(binding, settings, binding.name in deferred)
+            if isinstance(table, tables.TableInput):
+                inputs.append(table)
+            else:
+                outputs.append(table)
+        elif kind == "blob" and binding.direction == "in":
             template = binding_template(binding, "path", settings, "blob path 'container/name'")
             _check_static_path(template, binding.name)
             setting, connection = binding_connection(binding, "blob", settings)
@@ -433,7 +406,7 @@ def compile_storage(
         else:
             raise StorageConfigError(
                 f"binding {binding.name!r} ({kind}) is not served by funcbind run, which "
-                "binds HTTP, blobs, queues and timers"
+                "binds HTTP, blobs, queues, tables and timers"
             )
     if not inputs and not outputs:
         return None

@@ -74,6 +74,8 @@ def endpoint_of(clients: StorageClients, connection: StorageConnection) -> str:
     try:
         if connection.service == "blob":
             client = clients.blob_service(connection, asynchronous=True)
+        elif connection.service == "table":
+            client = clients.table_service(connection, asynchronous=True)
         else:
             client = clients.queue_service(connection, asynchronous=True)
         return str(client.url).rstrip("/")

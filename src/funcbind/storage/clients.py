@@ -117,6 +117,12 @@ class StorageClients:
         """The shared ``QueueServiceClient`` (aio when ``asynchronous``) of a connection."""
         return self._service(self._connection(connection, "queue"), asynchronous).client
 
+    def table_service(
+        self, connection: StorageConnection | str, *, asynchronous: bool = False
+    ) -> Any:
+        """The shared ``TableServiceClient`` (aio when ``asynchronous``) of a connection."""
+        return self._service(self._connection(connection, "table"), asynchronous).client
+
     # -- derived clients
 
     def blob_client(
@@ -155,6 +161,15 @@ class StorageClients:
         conn = self._connection(connection, "queue")
         return self._derive(
             conn, asynchronous, ("queue", queue), lambda service: service.get_queue_client(queue)
+        )
+
+    def table_client(
+        self, connection: StorageConnection | str, table: str, *, asynchronous: bool = False
+    ) -> Any:
+        """A ``TableClient`` for ``table``, derived from the shared service client."""
+        conn = self._connection(connection, "table")
+        return self._derive(
+            conn, asynchronous, ("table", table), lambda service: service.get_table_client(table)
         )
 
     def _connection(
@@ -385,6 +400,14 @@ def _service_class(service: Service, asynchronous: bool) -> Any:
             from azure.storage.blob import BlobServiceClient
 
             return BlobServiceClient
+        if service == "table":
+            if asynchronous:
+                from azure.data.tables.aio import TableServiceClient as AsyncTableService
+
+                return AsyncTableService
+            from azure.data.tables import TableServiceClient
+
+            return TableServiceClient
         if asynchronous:
             from azure.storage.queue.aio import QueueServiceClient as AsyncQueueService
 
@@ -393,7 +416,7 @@ def _service_class(service: Service, asynchronous: bool) -> Any:
 
         return QueueServiceClient
     except ImportError as exc:
-        package = f"azure-storage-{service}"
+        package = "azure-data-tables" if service == "table" else f"azure-storage-{service}"
         raise ConnectionSettingError(
             f"expected the {package} package for {service} clients, but it cannot be "
             f"imported ({exc}); install it: pip install 'funcbind[storage]'"

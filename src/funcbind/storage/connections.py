@@ -2,11 +2,13 @@
 
 A storage binding names an app setting, not an account (WIRE.md §3).  The setting
 ``<name>`` holds a connection string; failing that, ``<name>__blobServiceUri`` /
-``<name>__queueServiceUri`` / ``<name>__serviceUri`` (or ``<name>__accountName``) hold
+``<name>__queueServiceUri`` / ``<name>__tableServiceUri`` / ``<name>__serviceUri`` (or
+``<name>__accountName``) hold
 the service URL of an identity-based connection, authenticated with azure-identity's
 ``DefaultAzureCredential`` (``<name>__clientId`` picks a user-assigned identity).
 ``UseDevelopmentStorage=true`` means Azurite on its well-known loopback endpoints,
-which ``FUNCBIND_AZURITE_BLOB_ENDPOINT`` / ``FUNCBIND_AZURITE_QUEUE_ENDPOINT`` override.
+which ``FUNCBIND_AZURITE_BLOB_ENDPOINT`` / ``FUNCBIND_AZURITE_QUEUE_ENDPOINT`` /
+``FUNCBIND_AZURITE_TABLE_ENDPOINT`` override.
 
 The clients built from a :class:`StorageConnection` are kept by
 :class:`funcbind.storage.clients.StorageClients`.
@@ -32,24 +34,30 @@ __all__ = [
     "resolve_connection",
 ]
 
-Service = Literal["blob", "queue"]
+Service = Literal["blob", "queue", "table"]
 
 DEFAULT_CONNECTION = "AzureWebJobsStorage"
 # Where Azurite listens when a connection string says UseDevelopmentStorage=true.
 AZURITE_ENDPOINT_SETTINGS: Mapping[Service, str] = {
     "blob": "FUNCBIND_AZURITE_BLOB_ENDPOINT",
     "queue": "FUNCBIND_AZURITE_QUEUE_ENDPOINT",
+    "table": "FUNCBIND_AZURITE_TABLE_ENDPOINT",
 }
-_AZURITE_DEFAULT_PORTS: Mapping[Service, int] = {"blob": 10000, "queue": 10001}
+_AZURITE_DEFAULT_PORTS: Mapping[Service, int] = {"blob": 10000, "queue": 10001, "table": 10002}
 # Azurite's well-known development account: the same for every installation.
 DEVELOPMENT_ACCOUNT = "devstoreaccount1"
 DEVELOPMENT_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
-_ENDPOINT_KEYS: Mapping[Service, str] = {"blob": "blobendpoint", "queue": "queueendpoint"}
+_ENDPOINT_KEYS: Mapping[Service, str] = {
+    "blob": "blobendpoint",
+    "queue": "queueendpoint",
+    "table": "tableendpoint",
+}
 _SERVICE_URI_SUFFIXES: Mapping[Service, tuple[str, ...]] = {
     "blob": ("__blobServiceUri", "__serviceUri"),
     "queue": ("__queueServiceUri", "__serviceUri"),
+    "table": ("__tableServiceUri", "__serviceUri"),
 }
 _RESOLVED_CACHE_LIMIT = 256
 
@@ -195,7 +203,7 @@ def _development_storage(
     default = f"http://127.0.0.1:{_AZURITE_DEFAULT_PORTS[service]}/{DEVELOPMENT_ACCOUNT}"
     endpoint = (settings.get(override) or "").strip() or default
     _check_url(endpoint, override)
-    endpoint_key = "BlobEndpoint" if service == "blob" else "QueueEndpoint"
+    endpoint_key = f"{service.title()}Endpoint"
     connection_string = (
         f"DefaultEndpointsProtocol=http;AccountName={DEVELOPMENT_ACCOUNT};"
         f"AccountKey={DEVELOPMENT_KEY};{endpoint_key}={endpoint.rstrip('/')};"

@@ -5,7 +5,8 @@ The host sends ``model_binding_data`` (WIRE.md §3) for a binding marked
 ``content_type`` ``application/json`` and ``content``, JSON bytes with ``Connection``
 (an app setting name), ``ContainerName`` and ``BlobName`` (absent for a container).
 funcbind's local host sends queues the same way, with ``source`` ``AzureStorageQueues``
-and ``content`` ``{"Connection": ..., "QueueName": ...}``.
+and ``content`` ``{"Connection": ..., "QueueName": ...}``, and tables with ``source``
+``AzureStorageTables`` and ``content`` ``{"Connection": ..., "TableName": ...}``.
 
 A value is the worker's ``ModelBindingData`` message or any object with those
 attributes, or a mapping with those keys (what :func:`blob_reference` builds, and what
@@ -25,18 +26,23 @@ from ..errors import DecodeError, describe
 __all__ = [
     "BLOB_SOURCE",
     "QUEUE_SOURCE",
+    "TABLE_SOURCE",
     "BlobReference",
     "QueueReference",
+    "TableReference",
     "blob_reference",
     "blob_references",
     "collection_items",
     "parse_blob_reference",
     "parse_queue_reference",
+    "parse_table_reference",
     "queue_reference",
+    "table_reference",
 ]
 
 BLOB_SOURCE = "AzureStorageBlobs"
 QUEUE_SOURCE = "AzureStorageQueues"
+TABLE_SOURCE = "AzureStorageTables"  # funcbind's own, for TableClient parameters
 VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
@@ -77,6 +83,27 @@ def parse_queue_reference(value: Any, where: str) -> QueueReference:
     """The queue reference in one ModelBindingData; DecodeError naming ``where`` if bad."""
     found: QueueReference = _parse_once(value, QUEUE_SOURCE, where, _parse_queue_reference)
     return found
+
+
+@dataclass(frozen=True)
+class TableReference:
+    """A table behind a connection setting."""
+
+    connection: str
+    table: str
+
+
+def parse_table_reference(value: Any, where: str) -> TableReference:
+    """The table reference in one ModelBindingData; DecodeError naming ``where`` if bad."""
+    found: TableReference = _parse_once(value, TABLE_SOURCE, where, _parse_table_reference)
+    return found
+
+
+def _parse_table_reference(value: Any, where: str) -> TableReference:
+    fields = _content(value, TABLE_SOURCE, where)
+    return TableReference(
+        _required(fields, "Connection", where), _required(fields, "TableName", where)
+    )
 
 
 def _parse_once(value: Any, source: str, where: str, parse: Callable[[Any, str], Any]) -> Any:
@@ -208,3 +235,9 @@ def queue_reference(connection: str, queue: str) -> Datum:
     """The ``model_binding_data`` Datum funcbind's host sends for a queue."""
     content = {"Connection": connection, "QueueName": queue}
     return Datum(_message(QUEUE_SOURCE, content), "model_binding_data")
+
+
+def table_reference(connection: str, table: str) -> Datum:
+    """The ``model_binding_data`` Datum funcbind's host sends for a table."""
+    content = {"Connection": connection, "TableName": table}
+    return Datum(_message(TABLE_SOURCE, content), "model_binding_data")

@@ -10,6 +10,10 @@ a failed version is retried after ``extensions.queues.visibilityTimeout``, and a
 BlobType, ContainerName, BlobName, ETag}`` goes to queue
 ``webjobs-blobtrigger-poison`` and the version is not tried again.  Scans back off
 like queue polls, up to ``maxPollingInterval`` but never more than 10 seconds.
+
+With ``source: EventGrid`` nothing is scanned: ``Microsoft.Storage.BlobCreated`` events
+POSTed to ``/runtime/webhooks/blobs?functionName=Host.Functions.NAME`` (system key
+``blobs_extension``) run the function for the blob each one names.
 """
 
 from __future__ import annotations
@@ -29,6 +33,15 @@ from ...storage.connections import StorageConnection
 from ...storage.references import blob_reference
 from .. import storage_io
 from ..console import HOST_API_REASON
+from ..eventgrid_http import (
+    EVENT_TYPE_HEADER,
+    Reply,
+    bad_event_type,
+    handshake,
+    parse_events,
+    reply,
+    validation,
+)
 from ..expressions import BindingData, BlobPathPattern, TemplateError, substitute_app_settings
 from ..model import Succeeded, new_invocation_id
 from ..storage_bindings import StorageConfigError, binding_connection, create_queue
@@ -68,6 +81,7 @@ class BlobTriggerConfig:
     connection: StorageConnection
     as_string: bool = False
     reference: bool = False
+    event_grid: bool = False  # source: EventGrid: run from blob events, never scan
 
 
 def compile_blob_trigger(
@@ -89,7 +103,22 @@ def compile_blob_trigger(
             f"got {pattern.container!r}"
         )
     setting, connection = binding_connection(binding, "blob", settings)
-    return BlobTriggerConfig(pattern, setting, connection, binding.data_type == "string", reference)
+    source = binding.properties.get("source")
+    if source is not None and (
+        not isinstance(source, str)
+        or source.casefold() not in ("eventgrid", "logsandcontainerscan")
+    ):
+        raise StorageConfigError(
+            f"{where}: expected source 'LogsAndContainerScan' or 'EventGrid', got {source!r}"
+        )
+    return BlobTriggerConfig(
+        pattern,
+        setting,
+        connection,
+        binding.data_type == "string",
+        reference,
+        event_grid=isinstance(source, str) and source.casefold() == "eventgrid",
+    )
 
 
 def function_id(function_name: str) -> str:
@@ -305,6 +334,14 @@ class BlobListener:
 
     async def run(self, stopping: asyncio.Event) -> None:
         config = self.config
+        if config.event_grid:
+            self.console.line(
+                f"{self.function.name}: blob events are taken at /runtime/webhooks/blobs?"
+                f"functionName={function_id(self.function.name)}",
+                "dim",
+            )
+            await stopping.wait()
+            return
         clients = self.runner.clients
         self._endpoint = storage_io.endpoint_of(clients, config.connection)
         receipts = _Receipts(
@@ -474,10 +511,48 @@ async def _run_admin_input(
     return outcome
 
 
+BLOB_CREATED = "Microsoft.Storage.BlobCreated"
+
+
+def _blob_name(event: Mapping[str, Any], container: str) -> str | None:
+    """The blob an event's ``data.url`` names in ``container`` (Azure or Azurite URLs)."""
+    from urllib.parse import unquote, urlsplit
+
+    data = event.get("data")
+    url = data.get("url") if isinstance(data, dict) else None
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url).path.lstrip("/").split("/")
+    for start in (0, 1):  # Azurite puts the account before the container
+        if len(parts) > start + 1 and parts[start] == container:
+            return unquote("/".join(parts[start + 1 :]))
+    return None
+
+
+async def _blob_events(runner: Runner, function: HostedFunction, body: bytes) -> Reply:
+    where = f"function {function.name!r}, binding {function.trigger_name!r}"
+    events = parse_events(where, body)
+    if isinstance(events, str):
+        return reply(400, events)
+    config: BlobTriggerConfig = function.trigger_config
+    names = []
+    for event in events:
+        kind = event.get("eventType") or event.get("type")
+        name = _blob_name(event, config.pattern.container) if kind == BLOB_CREATED else None
+        if name is not None and config.pattern.match(name) is not None:
+            names.append(name)
+    await asyncio.gather(
+        *(_run_admin_input(runner, function, name, new_invocation_id()) for name in names)
+    )
+    return reply(202)
+
+
 class BlobKind:
     """Blob triggers, as :mod:`funcbind.host.triggers.kinds` sees them."""
 
     binding_type = "blobTrigger"
+    webhook = "blobs"
+    system_key = "blobs_extension"
     # An admin call names a blob, which is read from storage with the trigger's settings.
     admin_reads_storage = True
 
@@ -502,6 +577,34 @@ class BlobKind:
         if problem is not None:
             return problem
         return _run_admin_input(runner, function, given.partition("/")[2], invocation_id)
+
+    def webhook_function(self, app: HostedApp, name: str) -> HostedFunction | None:
+        prefix = function_id("")
+        function = app.find(name[len(prefix) :] if name.startswith(prefix) else name)
+        config = getattr(function, "trigger_config", None)
+        if function is None or not isinstance(config, BlobTriggerConfig) or not config.event_grid:
+            return None
+        return function
+
+    async def deliver(
+        self,
+        runner: Runner,
+        function: HostedFunction,
+        method: str,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Reply:
+        answered = handshake(method, headers)
+        if answered is not None:
+            return answered
+        kind = (headers.get(EVENT_TYPE_HEADER) or "").casefold()
+        if kind == "subscriptionvalidation":
+            return validation(f"function {function.name!r}", body)
+        if kind == "notification":
+            return await _blob_events(runner, function, body)
+        if kind == "unsubscribe":
+            return reply(202)
+        return bad_event_type(function.name, headers.get(EVENT_TYPE_HEADER))
 
 
 KIND = BlobKind()

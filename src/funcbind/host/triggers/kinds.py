@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import blob, queue, timer, warmup
+from . import blob, eventgrid, queue, timer, warmup
 from .no_local_source import NoLocalSourceKind
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..runner import Runner
     from .polling import Listener
 
-__all__ = ["TRIGGER_KINDS", "TriggerKind", "trigger_kind"]
+__all__ = ["TRIGGER_KINDS", "TriggerKind", "WebhookKind", "trigger_kind", "webhook_kind"]
 
 
 class TriggerKind(Protocol):
@@ -75,6 +75,7 @@ TRIGGER_KINDS: Mapping[str, TriggerKind] = {
         blob.KIND,
         timer.KIND,
         warmup.KIND,
+        eventgrid.KIND,
     )
 }
 
@@ -89,3 +90,42 @@ def trigger_kind(binding_type: str) -> TriggerKind | None:
     if found is not None or binding_type == _HTTP_TRIGGER:
         return found
     return NoLocalSourceKind(binding_type)
+
+
+# -- webhooks: kinds whose events arrive at /runtime/webhooks/{extension} --------------
+
+Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+class WebhookKind(Protocol):
+    """A trigger kind that also takes events over HTTP, as a host extension's webhook."""
+
+    @property
+    def webhook(self) -> str:
+        """The extension's name in ``/runtime/webhooks/{name}`` (lower case)."""
+
+    @property
+    def system_key(self) -> str:
+        """The name of the system key that opens the webhook (``eventgrid_extension``)."""
+
+    def webhook_function(self, app: HostedApp, name: str) -> HostedFunction | None:
+        """The function ``?functionName=`` names, if this webhook serves it."""
+
+    def deliver(
+        self,
+        runner: Runner,
+        function: HostedFunction,
+        method: str,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Awaitable[Reply]:
+        """Handle one webhook request for ``function``: the status, headers and body."""
+
+
+def webhook_kind(extension: str) -> WebhookKind | None:
+    """The kind behind ``/runtime/webhooks/{extension}``; None when no kind has it."""
+    folded = extension.casefold()
+    for kind in TRIGGER_KINDS.values():
+        if getattr(kind, "webhook", None) == folded:
+            return kind  # type: ignore[return-value]
+    return None

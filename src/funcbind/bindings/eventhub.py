@@ -21,7 +21,6 @@ raises.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -39,6 +38,7 @@ from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._batch import Batch, Payload, compile_decoder
 from ._common import Metadata, memo_slot
 from ._metadata import FieldReader
+from ._output import json_datum, output_accepts
 
 __all__ = [
     "EventHubConverter",
@@ -311,7 +311,7 @@ class EventHubConverter:
         return compile_decoder(spec, binding, decode_input, EventHubEvent, "event")
 
     def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
-        if _encodable(spec):
+        if output_accepts(spec, _ENCODABLE):
             return encode_event
         return None
 
@@ -327,14 +327,8 @@ _ENCODABLE: tuple[type, ...] = (
     list,
     tuple,
 )
-
-
-def _encodable(spec: TypeSpec) -> bool:
-    if spec.kind in ("any", "none", "list"):
-        return True
-    if spec.kind == "union":
-        return all(_encodable(option) for option in spec.options)
-    return spec.subclass_of(*_ENCODABLE)
+_OUTPUT_LABEL = f"binding {OUTPUT!r}"
+_JSON_VALUES = "JSON values (a list is one event per element)"
 
 
 def encode_event(value: Any) -> Datum | None:
@@ -351,7 +345,7 @@ def encode_event(value: Any) -> Datum | None:
     if cls is int:
         return Datum(value, "int")
     if cls is list or cls is tuple or cls is dict:
-        return _encode_json(value)
+        return json_datum(value, _JSON_VALUES, _OUTPUT_LABEL)
     if cls is float:
         return Datum(value, "double")
     # Subclasses (str enums, int flags) take the slow path.
@@ -362,18 +356,8 @@ def encode_event(value: Any) -> Datum | None:
     if isinstance(value, int):
         return Datum(int(value), "int")
     if isinstance(value, list | tuple | dict):
-        return _encode_json(value)
+        return json_datum(value, _JSON_VALUES, _OUTPUT_LABEL)
     raise UnsupportedValueError(
         f"binding {OUTPUT!r}: expected str, bytes, int, float, dict or a list of JSON "
         f"values, got {describe(value)}"
     )
-
-
-def _encode_json(value: Any) -> Datum:
-    try:
-        return Datum(json.dumps(value), "json")
-    except (TypeError, ValueError) as exc:
-        raise UnsupportedValueError(
-            f"binding {OUTPUT!r}: expected JSON values (a list is one event per element), "
-            f"got {describe(value)} ({exc})"
-        ) from exc

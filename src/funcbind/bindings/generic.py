@@ -8,7 +8,6 @@ never claims a function's return value: an unknown input binding stays an input.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -17,6 +16,7 @@ from ..datum import COLLECTION_FIELDS, Datum, DatumLike, parse_json
 from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._common import Metadata, binding_label
+from ._output import json_datum
 
 ValueDecoder = Callable[[DatumLike, str], Any]
 _V = TypeVar("_V")
@@ -285,6 +285,7 @@ _ITEM_COERCERS: dict[object, ItemCoercer] = {
 # -- encoding --------------------------------------------------------------
 
 _ENCODABLE = (str, bytes, bytearray, memoryview, int, float, bool, dict, list)
+_JSON_VALUE = "a JSON-serialisable dict or list"
 
 
 def encode_value(value: Any) -> Datum | None:
@@ -305,7 +306,7 @@ def encode_value(value: Any) -> Datum | None:
     if cls is float:
         return Datum(value, "double")
     if cls is dict or cls is list:
-        return _encode_json(value)
+        return json_datum(value, _JSON_VALUE)
     # Subclasses (str enums, OrderedDict, numpy-free int subclasses) take the slow path.
     for base, kind in ((str, "string"), (bytes, "bytes"), (bytearray, "bytes")):
         if isinstance(value, base):
@@ -315,17 +316,8 @@ def encode_value(value: Any) -> Datum | None:
     if isinstance(value, float):
         return Datum(float(value), "double")
     if isinstance(value, dict | list | tuple):
-        return _encode_json(value)
+        return json_datum(value, _JSON_VALUE)
     raise UnsupportedValueError(
         f"expected str, bytes, bytearray, memoryview, int, float, bool, dict, list or None, "
         f"got {describe(value)}"
     )
-
-
-def _encode_json(value: Any) -> Datum:
-    try:
-        return Datum(json.dumps(value), "json")
-    except (TypeError, ValueError) as exc:
-        raise UnsupportedValueError(
-            f"expected a JSON-serialisable dict or list, got {describe(value)} ({exc})"
-        ) from exc

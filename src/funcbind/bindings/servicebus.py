@@ -21,7 +21,6 @@ azure.functions does, and ``bytearray``/``memoryview``, ``dict``/``list`` (JSON)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -34,6 +33,7 @@ from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._batch import Batch, Payload, compile_decoder
 from ._common import Metadata, memo_slot
 from ._metadata import FieldReader
+from ._output import json_datum, output_accepts
 
 __all__ = [
     "ServiceBusMessage",
@@ -313,20 +313,13 @@ class ServiceBusOutputConverter:
     accepted_outputs = "str, bytes, bytearray, memoryview, dict, list (JSON) or None"
 
     def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
-        if _encodable(spec):
+        if output_accepts(spec, _ENCODABLE):
             return encode_message
         return None
 
 
 _ENCODABLE: tuple[type, ...] = (str, bytes, bytearray, memoryview, dict, list, tuple)
-
-
-def _encodable(spec: TypeSpec) -> bool:
-    if spec.kind in ("any", "none", "list"):
-        return True
-    if spec.kind == "union":
-        return all(_encodable(option) for option in spec.options)
-    return spec.subclass_of(*_ENCODABLE)
+_OUTPUT_LABEL = f"binding {OUTPUT!r}"
 
 
 def encode_message(value: Any) -> Datum | None:
@@ -343,13 +336,7 @@ def encode_message(value: Any) -> Datum | None:
     if isinstance(value, bytes | bytearray):
         return Datum(value, "bytes")
     if isinstance(value, dict | list | tuple):
-        try:
-            return Datum(json.dumps(value), "json")
-        except (TypeError, ValueError) as exc:
-            raise UnsupportedValueError(
-                f"binding {OUTPUT!r}: expected a JSON-serialisable value, got "
-                f"{describe(value)} ({exc})"
-            ) from exc
+        return json_datum(value, "a JSON-serialisable value", _OUTPUT_LABEL)
     raise UnsupportedValueError(
         f"binding {OUTPUT!r}: expected str, bytes, dict or list, got {describe(value)}"
     )

@@ -185,51 +185,49 @@ def loads(text: Any) -> Any:
 # -- orchestrations and entities --------------------------------------------------------
 
 
-class OrchestrationContext(StockOrchestrationContext):
+class _TextContext:
+    """A context model that is the host's JSON text: ``body`` and ``str()`` give it as sent.
+
+    The stock base ``__init__`` keeps the text under a private name the members below
+    replace; it is not called.
+    """
+
+    __slots__ = ("_text",)
+    _stock_name: str  # how azure.functions' repr names the model
+
+    def __init__(self, body: str | bytes) -> None:
+        self._text = body if isinstance(body, str) else bytes(body).decode("utf-8")
+
+    @property
+    def body(self) -> str:
+        return self._text
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"<azure.{self._stock_name} body={self._text}>"
+
+
+class OrchestrationContext(_TextContext, StockOrchestrationContext):
     """What an orchestrator receives: the host's orchestration state as JSON text.
 
     An instance of ``azure.functions.OrchestrationContext``; ``body`` (and ``str()``)
     is the text as the host sent it, which ``azure-functions-durable`` parses.
     """
 
-    __slots__ = ("_text",)
-
-    def __init__(self, body: str | bytes) -> None:
-        # The base __init__ keeps the text under a private name the properties below
-        # replace; it is not called.
-        self._text = body if isinstance(body, str) else bytes(body).decode("utf-8")
-
-    @property
-    def body(self) -> str:
-        return self._text
-
-    def __str__(self) -> str:
-        return self._text
-
-    def __repr__(self) -> str:
-        return f"<azure.OrchestrationContext body={self._text}>"
+    __slots__ = ()
+    _stock_name = "OrchestrationContext"
 
 
-class EntityContext(StockEntityContext):
+class EntityContext(_TextContext, StockEntityContext):
     """What an entity function receives: the host's entity batch as JSON text.
 
     An instance of ``azure.functions.EntityContext``; ``body`` is the text as sent.
     """
 
-    __slots__ = ("_text",)
-
-    def __init__(self, body: str | bytes) -> None:
-        self._text = body if isinstance(body, str) else bytes(body).decode("utf-8")
-
-    @property
-    def body(self) -> str:
-        return self._text
-
-    def __str__(self) -> str:
-        return self._text
-
-    def __repr__(self) -> str:
-        return f"<azure.EntityContext body={self._text}>"
+    __slots__ = ()
+    _stock_name = "EntityContext"
 
 
 _TEXT_PAYLOADS = (str, bytes, bytearray, memoryview)

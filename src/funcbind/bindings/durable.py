@@ -33,7 +33,7 @@ from ..datum import Datum, DatumLike
 from ..errors import DecodeError, EncodeError, UnsupportedDatumError, UnsupportedValueError
 from ..errors import describe as describe_value
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import Metadata, binding_label
+from ._common import Metadata, binding_label, not_utf8
 
 __all__ = [
     "ActivityTriggerConverter",
@@ -258,10 +258,7 @@ class _ContextTriggerConverter:
                 try:
                     return model(value)
                 except UnicodeDecodeError as exc:
-                    raise DecodeError(
-                        f"{where}: expected the state as UTF-8 JSON text, got bytes that "
-                        f"are not UTF-8 ({exc.reason} at byte {exc.start})"
-                    ) from None
+                    raise not_utf8(exc, where, "the state as UTF-8 JSON text") from None
             raise UnsupportedDatumError(
                 f"{where}: expected the state as JSON text (json or string), got wire "
                 f"type {datum.type!r} holding {describe_value(value)}"
@@ -291,10 +288,7 @@ def _json_datum(value: Any, where: str) -> Datum:
         try:
             return Datum(bytes(value).decode("utf-8"), "json")
         except UnicodeDecodeError as exc:
-            raise UnsupportedValueError(
-                f"{where}: expected JSON text, got bytes that are not UTF-8 "
-                f"({exc.reason} at byte {exc.start})"
-            ) from None
+            raise not_utf8(exc, where, "JSON text", UnsupportedValueError) from None
     try:
         return Datum(json.dumps(value), "json")
     except (TypeError, ValueError, RecursionError) as exc:

@@ -15,7 +15,7 @@ from .._typing import TypeSpec
 from ..datum import COLLECTION_FIELDS, Datum, DatumLike, parse_json
 from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import Metadata, binding_label
+from ._common import Metadata, binding_label, not_utf8
 from ._output import json_datum
 
 ValueDecoder = Callable[[DatumLike, str], Any]
@@ -112,10 +112,7 @@ def _decode_str(datum: DatumLike, where: str) -> str:
         try:
             return bytes(datum.value).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DecodeError(
-                f"{where}: expected UTF-8 text for a str annotation, got bytes that are "
-                f"not UTF-8 ({exc.reason} at byte {exc.start})"
-            ) from exc
+            raise not_utf8(exc, where, "UTF-8 text for a str annotation") from exc
     if kind in ("int", "double"):
         return str(datum.value)
     raise _unsupported(datum, where, "string, json, bytes, int or double for str")

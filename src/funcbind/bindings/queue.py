@@ -33,7 +33,7 @@ from ..errors import (
 )
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from . import storage_sdk
-from ._common import UNSET, Metadata
+from ._common import UNSET, Metadata, not_utf8
 from ._output import json_datum, output_accepts
 from .generic import GenericConverter
 
@@ -425,9 +425,8 @@ def _message_entry(message: azure_abc.QueueMessage, index: int | None) -> dict[s
             body = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
         except UnicodeDecodeError as exc:
             where = f"binding {OUTPUT!r}" + (f", item {index}" if index is not None else "")
-            raise UnsupportedValueError(
-                f"{where}: expected a QueueMessage with a UTF-8 body, got bytes that are "
-                f"not UTF-8 ({exc.reason} at byte {exc.start})"
+            raise not_utf8(
+                exc, where, "a QueueMessage with a UTF-8 body", UnsupportedValueError
             ) from exc
     return {"id": message.id, "body": body}
 

@@ -24,9 +24,9 @@ from typing import Any, ClassVar
 
 from .._typing import TypeSpec
 from ..datum import Datum, DatumLike, parse_json
-from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
+from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder
-from ._common import Metadata
+from ._common import Metadata, wrong_wire_kind
 from ._output import output_accepts
 from .generic import GenericConverter
 
@@ -216,10 +216,7 @@ def _model_decoder(model: type[LazyRowList], where: str) -> Decoder:
             if value is None:
                 raise DecodeError(f"{where}: expected JSON text, got a {kind} value of None")
             return model.from_wire(value, where)
-        raise UnsupportedDatumError(
-            f"{where}: expected a JSON {model.noun} list (string, json or bytes), "
-            f"got wire type {kind!r}"
-        )
+        raise wrong_wire_kind(where, f"a JSON {model.noun} list (string, json or bytes)", kind)
 
     return decode_rows
 

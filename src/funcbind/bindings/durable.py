@@ -33,7 +33,7 @@ from ..datum import Datum, DatumLike
 from ..errors import DecodeError, EncodeError, UnsupportedDatumError, UnsupportedValueError
 from ..errors import describe as describe_value
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import Metadata, binding_label, not_utf8
+from ._common import Metadata, binding_label, not_utf8, wrong_wire_kind
 
 __all__ = [
     "ActivityTriggerConverter",
@@ -328,9 +328,8 @@ class ActivityTriggerConverter:
         def decode_activity_input(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
             kind = datum.type
             if kind not in {"json", "string"}:
-                raise UnsupportedDatumError(
-                    f"{where}: expected the activity input as JSON text (json or string), "
-                    f"got wire type {kind!r}"
+                raise wrong_wire_kind(
+                    where, "the activity input as JSON text (json or string)", kind
                 )
             value = datum.value
             try:
@@ -387,10 +386,7 @@ class DurableClientConverter:
                 return datum.value
             if kind is None:
                 return None
-            raise UnsupportedDatumError(
-                f"{where}: expected the client configuration as string, bytes or json, "
-                f"got wire type {kind!r}"
-            )
+            raise wrong_wire_kind(where, "the client configuration as string, bytes or json", kind)
 
         return decode_client
 

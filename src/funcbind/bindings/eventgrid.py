@@ -29,9 +29,9 @@ from azure.functions._eventgrid import EventGridOutputEvent as StockEventGridOut
 from .._typing import TypeSpec
 from ..datetimes import parse_datetime
 from ..datum import Datum, DatumLike, parse_json
-from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
+from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import UNSET, Metadata
+from ._common import UNSET, Metadata, wrong_wire_kind
 from ._output import json_datum, output_accepts
 from .generic import GenericConverter
 
@@ -255,9 +255,7 @@ def _model_decoder(optional: bool) -> Decoder:
             return decode_event(payload)
         if optional and (kind is None or value is None):
             return None
-        raise UnsupportedDatumError(
-            f"binding {TRIGGER!r}: expected an event as json, got wire type {kind!r}"
-        )
+        raise wrong_wire_kind(f"binding {TRIGGER!r}", "an event as json", kind)
 
     return decode_event_datum
 

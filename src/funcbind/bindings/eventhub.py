@@ -36,7 +36,7 @@ from ..errors import (
 )
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._batch import Batch, Payload, compile_decoder
-from ._common import Metadata, memo_slot
+from ._common import Metadata, memo_slot, wrong_wire_kind
 from ._metadata import FieldReader
 from ._output import json_datum, output_accepts
 
@@ -228,12 +228,7 @@ def _events(payload: _Payload) -> Iterator[EventHubEvent]:
 
 _SINGLE_KINDS = frozenset({"string", "bytes", "json"})
 _BATCH_KINDS = frozenset({"collection_bytes", "collection_string"})
-
-
-def _unsupported(binding: str, expected: str, kind: str | None) -> UnsupportedDatumError:
-    return UnsupportedDatumError(
-        f"binding {binding!r}: expected {expected}, got wire type {kind!r}"
-    )
+_TRIGGER_LABEL = f"binding {TRIGGER!r}"
 
 
 def decode_trigger(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
@@ -245,15 +240,17 @@ def decode_trigger(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
     if ONE in trigger_metadata:
         if kind in _SINGLE_KINDS and datum.value is not None:
             return EventHubEvent(_Payload(datum, trigger_metadata, TRIGGER))
-        raise _unsupported(TRIGGER, "one event (string, bytes or json) with SystemProperties", kind)
+        raise wrong_wire_kind(
+            _TRIGGER_LABEL, "one event (string, bytes or json) with SystemProperties", kind
+        )
     if MANY in trigger_metadata:
         if (kind in _BATCH_KINDS or kind == "json") and datum.value is not None:
             payload = _Payload(datum, trigger_metadata, TRIGGER)
             if kind == "json":
                 payload.bodies()  # a payload that is not a JSON array fails the decode
             return Batch(lambda: _events(payload))
-        raise _unsupported(
-            TRIGGER, "a batch (collection_bytes, collection_string or a JSON array)", kind
+        raise wrong_wire_kind(
+            _TRIGGER_LABEL, "a batch (collection_bytes, collection_string or a JSON array)", kind
         )
     raise UnsupportedDatumError(
         f"binding {TRIGGER!r}: expected trigger metadata {ONE!r} (one event) or {MANY!r} "
@@ -269,7 +266,9 @@ def _decode_by_payload(datum: DatumLike, metadata: Metadata, binding: str) -> An
         if kind in _BATCH_KINDS:
             payload = _Payload(datum, metadata, binding, raw_text=binding == OUTPUT)
             return Batch(lambda: _events(payload))
-    raise _unsupported(binding, "string, bytes, json, collection_bytes or collection_string", kind)
+    raise wrong_wire_kind(
+        f"binding {binding!r}", "string, bytes, json, collection_bytes or collection_string", kind
+    )
 
 
 def decode_input(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:

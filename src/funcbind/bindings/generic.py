@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 from .._typing import TypeSpec
 from ..datum import COLLECTION_FIELDS, Datum, DatumLike, parse_json
-from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
+from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import Metadata, binding_label, not_utf8
+from ._common import Metadata, binding_label, not_utf8, wrong_wire_kind
 from ._output import json_datum
 
 ValueDecoder = Callable[[DatumLike, str], Any]
@@ -101,7 +101,7 @@ def _decode_raw(datum: DatumLike, where: str) -> Any:
     field = COLLECTION_FIELDS.get(kind or "")
     if field is not None:
         return list(getattr(datum.value, field, datum.value))
-    raise _unsupported(datum, where, "string, bytes, json, int, double or a collection")
+    raise wrong_wire_kind(where, "string, bytes, json, int, double or a collection", datum.type)
 
 
 def _decode_str(datum: DatumLike, where: str) -> str:
@@ -115,7 +115,7 @@ def _decode_str(datum: DatumLike, where: str) -> str:
             raise not_utf8(exc, where, "UTF-8 text for a str annotation") from exc
     if kind in ("int", "double"):
         return str(datum.value)
-    raise _unsupported(datum, where, "string, json, bytes, int or double for str")
+    raise wrong_wire_kind(where, "string, json, bytes, int or double for str", datum.type)
 
 
 def _decode_bytes(datum: DatumLike, where: str) -> bytes:
@@ -125,7 +125,7 @@ def _decode_bytes(datum: DatumLike, where: str) -> bytes:
         return value if type(value) is bytes else bytes(value)
     if kind in _TEXT_TYPES:
         return value.encode("utf-8")  # type: ignore[no-any-return]
-    raise _unsupported(datum, where, "bytes, stream, string or json for bytes")
+    raise wrong_wire_kind(where, "bytes, stream, string or json for bytes", datum.type)
 
 
 def _parse_json(datum: DatumLike, where: str) -> Any:
@@ -137,7 +137,7 @@ def _parse_json(datum: DatumLike, where: str) -> Any:
     field = COLLECTION_FIELDS.get(kind or "")
     if field is not None:
         return list(getattr(datum.value, field, datum.value))
-    raise _unsupported(datum, where, "json, string or bytes holding JSON")
+    raise wrong_wire_kind(where, "json, string or bytes holding JSON", datum.type)
 
 
 def _json_of(expected: type) -> ValueDecoder:
@@ -167,7 +167,9 @@ def _number_of(expected: type[int] | type[float]) -> ValueDecoder:
                 raise DecodeError(
                     f"{where}: expected {expected.__name__}, got {kind} {value!r} ({exc})"
                 ) from exc
-        raise _unsupported(datum, where, f"int, double, string or json for {expected.__name__}")
+        raise wrong_wire_kind(
+            where, f"int, double, string or json for {expected.__name__}", datum.type
+        )
 
     return decode
 
@@ -194,10 +196,6 @@ def _decode_list(datum: DatumLike, where: str, coerce: ItemCoercer) -> list[Any]
                 f"{where}: expected a JSON array or a collection, got {describe(items)}"
             )
     return [coerce(item, where, index) for index, item in enumerate(items)]
-
-
-def _unsupported(datum: DatumLike, where: str, expected: str) -> UnsupportedDatumError:
-    return UnsupportedDatumError(f"{where}: expected {expected}, got wire type {datum.type!r}")
 
 
 _JSON_NAMES: dict[type, str] = {dict: "object", list: "array"}

@@ -28,9 +28,9 @@ from azure.functions.kafka import KafkaEvent as StockKafkaEvent
 
 from .._typing import TypeSpec
 from ..datum import COLLECTION_FIELDS, Datum, DatumLike, parse_json
-from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
+from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import UNSET, Metadata
+from ._common import UNSET, Metadata, wrong_wire_kind
 from ._output import output_accepts
 
 __all__ = [
@@ -347,9 +347,10 @@ def decode_kafka(
         items = getattr(datum.value, COLLECTION_FIELDS[kind])
         batch = _Batch(items, trigger_metadata, binding)
         return [_BatchEvent(batch, index) for index in range(len(items))]
-    raise UnsupportedDatumError(
-        f"binding {binding!r}: expected a record (string, json or bytes) or a batch "
-        f"(collection_bytes or collection_string), got wire type {kind!r}"
+    raise wrong_wire_kind(
+        f"binding {binding!r}",
+        "a record (string, json or bytes) or a batch (collection_bytes or collection_string)",
+        kind,
     )
 
 

@@ -27,13 +27,12 @@ from ..datum import Datum, DatumLike, parse_json
 from ..errors import (
     AnnotationError,
     DecodeError,
-    UnsupportedDatumError,
     UnsupportedValueError,
     describe,
 )
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from . import storage_sdk
-from ._common import UNSET, Metadata, not_utf8
+from ._common import UNSET, Metadata, not_utf8, wrong_wire_kind
 from ._output import json_datum, output_accepts
 from .generic import GenericConverter
 
@@ -294,9 +293,8 @@ def _model_decoder(optional: bool) -> Decoder:
             return QueueMessage(datum, trigger_metadata)
         if optional and (kind is None or datum.value is None):
             return None
-        raise UnsupportedDatumError(
-            f"binding {TRIGGER!r}: expected a queue message payload (string or bytes), "
-            f"got wire type {kind!r}"
+        raise wrong_wire_kind(
+            f"binding {TRIGGER!r}", "a queue message payload (string or bytes)", kind
         )
 
     return decode_message

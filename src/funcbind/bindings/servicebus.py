@@ -31,7 +31,7 @@ from ..datum import Datum, DatumLike
 from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._batch import Batch, Payload, compile_decoder
-from ._common import Metadata, memo_slot
+from ._common import Metadata, memo_slot, wrong_wire_kind
 from ._metadata import FieldReader
 from ._output import json_datum, output_accepts
 
@@ -51,6 +51,7 @@ MANY = "UserPropertiesArray"
 ARRAY = "Array"
 
 _FIELDS = FieldReader(TRIGGER)
+_TRIGGER_LABEL = f"binding {TRIGGER!r}"
 
 
 def register(registry: Registry) -> None:
@@ -267,17 +268,14 @@ def decode_trigger(datum: DatumLike | None, trigger_metadata: Metadata = None) -
         return ServiceBusMessage(_Payload(datum, trigger_metadata))
     if trigger_metadata is None and kind in _BATCH_KINDS:
         return _batch(datum, None)  # a direct call without metadata: a collection is a batch
-    raise UnsupportedDatumError(
-        f"binding {TRIGGER!r}: expected one message (string, bytes or json), got wire type {kind!r}"
-    )
+    raise wrong_wire_kind(_TRIGGER_LABEL, "one message (string, bytes or json)", kind)
 
 
 def _batch(datum: DatumLike | None, metadata: Metadata) -> Batch[ServiceBusMessage]:
     kind = None if datum is None else datum.type
     if datum is None or datum.value is None or (kind not in _BATCH_KINDS and kind != "json"):
-        raise UnsupportedDatumError(
-            f"binding {TRIGGER!r}: expected a batch (collection_bytes, collection_string or "
-            f"a JSON array), got wire type {kind!r}"
+        raise wrong_wire_kind(
+            _TRIGGER_LABEL, "a batch (collection_bytes, collection_string or a JSON array)", kind
         )
     payload = _Payload(datum, metadata)
     if kind == "json":

@@ -6,9 +6,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar, overload
 
 from ..datum import DatumLike
+from ..errors import DecodeError, FuncbindError, UnsupportedDatumError
 from ..registry import BindingSpec
 
-__all__ = ["UNSET", "Metadata", "binding_label", "memo_slot"]
+__all__ = ["UNSET", "Metadata", "binding_label", "memo_slot", "not_utf8", "wrong_wire_kind"]
 
 # What a Decoder receives as trigger metadata: a mapping for a trigger, else None.
 Metadata = Mapping[str, DatumLike] | None
@@ -29,6 +30,25 @@ UNSET: Any = _Unset()
 def binding_label(binding: BindingSpec) -> str:
     """How messages name a binding: "binding 'blob' ('photo')", its name when it has one."""
     return f"binding {binding.type!r}" + (f" ({binding.name!r})" if binding.name else "")
+
+
+def wrong_wire_kind(where: str, expected: str, kind: str | None) -> UnsupportedDatumError:
+    """The error for a Datum whose wire type the binding cannot read (also a
+    NotImplementedError, as the workers expect of a converter)."""
+    return UnsupportedDatumError(f"{where}: expected {expected}, got wire type {kind!r}")
+
+
+def not_utf8(
+    exc: UnicodeDecodeError,
+    where: str,
+    expected: str,
+    error: type[FuncbindError] = DecodeError,
+) -> FuncbindError:
+    """The error for bytes that had to be UTF-8 and are not, saying where they fail."""
+    return error(
+        f"{where}: expected {expected}, got bytes that are not UTF-8 "
+        f"({exc.reason} at byte {exc.start})"
+    )
 
 
 _T = TypeVar("_T")

@@ -24,9 +24,10 @@ from typing import Any, ClassVar
 
 from .._typing import TypeSpec
 from ..datum import Datum, DatumLike, parse_json
-from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
+from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder
-from ._common import Metadata
+from ._common import Metadata, wrong_wire_kind
+from ._output import output_accepts
 from .generic import GenericConverter
 
 __all__ = ["LazyRowList", "RowFamily", "RowListConverter", "stock_registry_knows", "where_label"]
@@ -199,17 +200,8 @@ class RowListConverter:
         return encode_rows
 
     def _encodable(self, spec: TypeSpec) -> bool:
-        kind = spec.kind
-        if kind in ("any", "none"):
-            return True
-        if kind == "class":
-            return spec.subclass_of(Mapping, *self.family.output_classes)
-        if kind == "union":
-            return all(self._encodable(option) for option in spec.options)
-        if kind == "list":
-            item = spec.item
-            return item is None or item.kind == "any" or self._encodable(item)
-        return False
+        # A list of rows is rows too: its items follow the same rules, nested lists included.
+        return output_accepts(spec, (Mapping, *self.family.output_classes), self._encodable)
 
 
 def _model_decoder(model: type[LazyRowList], where: str) -> Decoder:
@@ -224,10 +216,7 @@ def _model_decoder(model: type[LazyRowList], where: str) -> Decoder:
             if value is None:
                 raise DecodeError(f"{where}: expected JSON text, got a {kind} value of None")
             return model.from_wire(value, where)
-        raise UnsupportedDatumError(
-            f"{where}: expected a JSON {model.noun} list (string, json or bytes), "
-            f"got wire type {kind!r}"
-        )
+        raise wrong_wire_kind(where, f"a JSON {model.noun} list (string, json or bytes)", kind)
 
     return decode_rows
 

@@ -33,7 +33,7 @@ from ..datum import Datum, DatumLike
 from ..errors import DecodeError, EncodeError, UnsupportedDatumError, UnsupportedValueError
 from ..errors import describe as describe_value
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import Metadata, binding_label
+from ._common import Metadata, binding_label, not_utf8, wrong_wire_kind
 
 __all__ = [
     "ActivityTriggerConverter",
@@ -185,51 +185,49 @@ def loads(text: Any) -> Any:
 # -- orchestrations and entities --------------------------------------------------------
 
 
-class OrchestrationContext(StockOrchestrationContext):
+class _TextContext:
+    """A context model that is the host's JSON text: ``body`` and ``str()`` give it as sent.
+
+    The stock base ``__init__`` keeps the text under a private name the members below
+    replace; it is not called.
+    """
+
+    __slots__ = ("_text",)
+    _stock_name: str  # how azure.functions' repr names the model
+
+    def __init__(self, body: str | bytes) -> None:
+        self._text = body if isinstance(body, str) else bytes(body).decode("utf-8")
+
+    @property
+    def body(self) -> str:
+        return self._text
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"<azure.{self._stock_name} body={self._text}>"
+
+
+class OrchestrationContext(_TextContext, StockOrchestrationContext):
     """What an orchestrator receives: the host's orchestration state as JSON text.
 
     An instance of ``azure.functions.OrchestrationContext``; ``body`` (and ``str()``)
     is the text as the host sent it, which ``azure-functions-durable`` parses.
     """
 
-    __slots__ = ("_text",)
-
-    def __init__(self, body: str | bytes) -> None:
-        # The base __init__ keeps the text under a private name the properties below
-        # replace; it is not called.
-        self._text = body if isinstance(body, str) else bytes(body).decode("utf-8")
-
-    @property
-    def body(self) -> str:
-        return self._text
-
-    def __str__(self) -> str:
-        return self._text
-
-    def __repr__(self) -> str:
-        return f"<azure.OrchestrationContext body={self._text}>"
+    __slots__ = ()
+    _stock_name = "OrchestrationContext"
 
 
-class EntityContext(StockEntityContext):
+class EntityContext(_TextContext, StockEntityContext):
     """What an entity function receives: the host's entity batch as JSON text.
 
     An instance of ``azure.functions.EntityContext``; ``body`` is the text as sent.
     """
 
-    __slots__ = ("_text",)
-
-    def __init__(self, body: str | bytes) -> None:
-        self._text = body if isinstance(body, str) else bytes(body).decode("utf-8")
-
-    @property
-    def body(self) -> str:
-        return self._text
-
-    def __str__(self) -> str:
-        return self._text
-
-    def __repr__(self) -> str:
-        return f"<azure.EntityContext body={self._text}>"
+    __slots__ = ()
+    _stock_name = "EntityContext"
 
 
 _TEXT_PAYLOADS = (str, bytes, bytearray, memoryview)
@@ -260,10 +258,7 @@ class _ContextTriggerConverter:
                 try:
                     return model(value)
                 except UnicodeDecodeError as exc:
-                    raise DecodeError(
-                        f"{where}: expected the state as UTF-8 JSON text, got bytes that "
-                        f"are not UTF-8 ({exc.reason} at byte {exc.start})"
-                    ) from None
+                    raise not_utf8(exc, where, "the state as UTF-8 JSON text") from None
             raise UnsupportedDatumError(
                 f"{where}: expected the state as JSON text (json or string), got wire "
                 f"type {datum.type!r} holding {describe_value(value)}"
@@ -293,10 +288,7 @@ def _json_datum(value: Any, where: str) -> Datum:
         try:
             return Datum(bytes(value).decode("utf-8"), "json")
         except UnicodeDecodeError as exc:
-            raise UnsupportedValueError(
-                f"{where}: expected JSON text, got bytes that are not UTF-8 "
-                f"({exc.reason} at byte {exc.start})"
-            ) from None
+            raise not_utf8(exc, where, "JSON text", UnsupportedValueError) from None
     try:
         return Datum(json.dumps(value), "json")
     except (TypeError, ValueError, RecursionError) as exc:
@@ -336,9 +328,8 @@ class ActivityTriggerConverter:
         def decode_activity_input(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
             kind = datum.type
             if kind not in {"json", "string"}:
-                raise UnsupportedDatumError(
-                    f"{where}: expected the activity input as JSON text (json or string), "
-                    f"got wire type {kind!r}"
+                raise wrong_wire_kind(
+                    where, "the activity input as JSON text (json or string)", kind
                 )
             value = datum.value
             try:
@@ -395,10 +386,7 @@ class DurableClientConverter:
                 return datum.value
             if kind is None:
                 return None
-            raise UnsupportedDatumError(
-                f"{where}: expected the client configuration as string, bytes or json, "
-                f"got wire type {kind!r}"
-            )
+            raise wrong_wire_kind(where, "the client configuration as string, bytes or json", kind)
 
         return decode_client
 

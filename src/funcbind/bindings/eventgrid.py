@@ -16,7 +16,6 @@ the same wire values, plus bytes-like buffers, ``dict`` events and ``None``
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -30,9 +29,10 @@ from azure.functions._eventgrid import EventGridOutputEvent as StockEventGridOut
 from .._typing import TypeSpec
 from ..datetimes import parse_datetime
 from ..datum import Datum, DatumLike, parse_json
-from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
+from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import UNSET, Metadata
+from ._common import UNSET, Metadata, wrong_wire_kind
+from ._output import json_datum, output_accepts
 from .generic import GenericConverter
 
 __all__ = [
@@ -255,9 +255,7 @@ def _model_decoder(optional: bool) -> Decoder:
             return decode_event(payload)
         if optional and (kind is None or value is None):
             return None
-        raise UnsupportedDatumError(
-            f"binding {TRIGGER!r}: expected an event as json, got wire type {kind!r}"
-        )
+        raise wrong_wire_kind(f"binding {TRIGGER!r}", "an event as json", kind)
 
     return decode_event_datum
 
@@ -277,6 +275,8 @@ _ONE_CLASSES: tuple[type, ...] = (
     azure_abc.EventGridOutputEvent,
 )
 _ITEM_CLASSES: tuple[type, ...] = (str, dict, azure_abc.EventGridOutputEvent)
+_OUTPUT_LABEL = f"binding {OUTPUT!r}"
+_EVENT_DATA = "JSON-serialisable event data"
 
 
 class EventGridOutputConverter:
@@ -286,25 +286,14 @@ class EventGridOutputConverter:
     accepted_outputs = f"{_ONE_EVENT}, a list of {_LIST_ITEM}, or None"
 
     def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
-        return encode_events if _encodable(spec) else None
+        accepted = output_accepts(spec, _ONE_CLASSES, _list_item_encodable)
+        return encode_events if accepted else None
 
 
-def _encodable(spec: TypeSpec) -> bool:
-    kind = spec.kind
-    if kind in ("any", "none"):
-        return True
-    if kind == "class":
-        return spec.subclass_of(*_ONE_CLASSES)
-    if kind == "union":
-        return all(_encodable(option) for option in spec.options)
-    if kind == "list":
-        item = spec.item
-        if item is None or item.kind == "any":
-            return True
-        if item.kind == "union":
-            return all(option.subclass_of(*_ITEM_CLASSES) for option in item.options)
-        return item.subclass_of(*_ITEM_CLASSES)
-    return False
+def _list_item_encodable(item: TypeSpec) -> bool:
+    if item.kind == "union":
+        return all(option.subclass_of(*_ITEM_CLASSES) for option in item.options)
+    return item.subclass_of(*_ITEM_CLASSES)
 
 
 # Where azure.functions' own EventGridOutputEvent keeps its fields (name-mangled
@@ -356,19 +345,19 @@ def encode_events(value: Any) -> Datum | None:
     if value is None:
         return None
     if cls is list or cls is tuple:
-        return _json(_list_entries(value), None)
+        return json_datum(_list_entries(value), _EVENT_DATA, _OUTPUT_LABEL)
     if cls is StockEventGridOutputEvent:
-        return _json(_stock_output_event(value), None)
+        return json_datum(_stock_output_event(value), _EVENT_DATA, _OUTPUT_LABEL)
     if isinstance(value, azure_abc.EventGridOutputEvent):
-        return _json(_output_event(value), None)
+        return json_datum(_output_event(value), _EVENT_DATA, _OUTPUT_LABEL)
     if isinstance(value, str):
         return Datum(str(value), "string")
     if isinstance(value, bytes | bytearray):
         return Datum(bytes(value), "bytes")
     if isinstance(value, Mapping):
-        return _json(dict(value), None)
+        return json_datum(dict(value), _EVENT_DATA, _OUTPUT_LABEL)
     if isinstance(value, Iterable):
-        return _json(_list_entries(value), None)
+        return json_datum(_list_entries(value), _EVENT_DATA, _OUTPUT_LABEL)
     raise UnsupportedValueError(
         f"binding {OUTPUT!r}: expected {_ONE_EVENT}, or a list of {_LIST_ITEM}, "
         f"got {describe(value)}"
@@ -398,13 +387,3 @@ def _list_entries(items: Iterable[Any]) -> list[Any]:
                 f"got {describe(item)}{hint}"
             )
     return entries
-
-
-def _json(value: Any, index: int | None) -> Datum:
-    try:
-        return Datum(json.dumps(value), "json")
-    except (TypeError, ValueError) as exc:
-        where = f"binding {OUTPUT!r}" + (f", item {index}" if index is not None else "")
-        raise UnsupportedValueError(
-            f"{where}: expected JSON-serialisable event data, got {describe(value)} ({exc})"
-        ) from exc

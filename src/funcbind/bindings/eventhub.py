@@ -21,7 +21,6 @@ raises.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -37,8 +36,9 @@ from ..errors import (
 )
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._batch import Batch, Payload, compile_decoder
-from ._common import Metadata, memo_slot
+from ._common import Metadata, memo_slot, wrong_wire_kind
 from ._metadata import FieldReader
+from ._output import json_datum, output_accepts
 
 __all__ = [
     "EventHubConverter",
@@ -228,12 +228,7 @@ def _events(payload: _Payload) -> Iterator[EventHubEvent]:
 
 _SINGLE_KINDS = frozenset({"string", "bytes", "json"})
 _BATCH_KINDS = frozenset({"collection_bytes", "collection_string"})
-
-
-def _unsupported(binding: str, expected: str, kind: str | None) -> UnsupportedDatumError:
-    return UnsupportedDatumError(
-        f"binding {binding!r}: expected {expected}, got wire type {kind!r}"
-    )
+_TRIGGER_LABEL = f"binding {TRIGGER!r}"
 
 
 def decode_trigger(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
@@ -245,15 +240,17 @@ def decode_trigger(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
     if ONE in trigger_metadata:
         if kind in _SINGLE_KINDS and datum.value is not None:
             return EventHubEvent(_Payload(datum, trigger_metadata, TRIGGER))
-        raise _unsupported(TRIGGER, "one event (string, bytes or json) with SystemProperties", kind)
+        raise wrong_wire_kind(
+            _TRIGGER_LABEL, "one event (string, bytes or json) with SystemProperties", kind
+        )
     if MANY in trigger_metadata:
         if (kind in _BATCH_KINDS or kind == "json") and datum.value is not None:
             payload = _Payload(datum, trigger_metadata, TRIGGER)
             if kind == "json":
                 payload.bodies()  # a payload that is not a JSON array fails the decode
             return Batch(lambda: _events(payload))
-        raise _unsupported(
-            TRIGGER, "a batch (collection_bytes, collection_string or a JSON array)", kind
+        raise wrong_wire_kind(
+            _TRIGGER_LABEL, "a batch (collection_bytes, collection_string or a JSON array)", kind
         )
     raise UnsupportedDatumError(
         f"binding {TRIGGER!r}: expected trigger metadata {ONE!r} (one event) or {MANY!r} "
@@ -269,7 +266,9 @@ def _decode_by_payload(datum: DatumLike, metadata: Metadata, binding: str) -> An
         if kind in _BATCH_KINDS:
             payload = _Payload(datum, metadata, binding, raw_text=binding == OUTPUT)
             return Batch(lambda: _events(payload))
-    raise _unsupported(binding, "string, bytes, json, collection_bytes or collection_string", kind)
+    raise wrong_wire_kind(
+        f"binding {binding!r}", "string, bytes, json, collection_bytes or collection_string", kind
+    )
 
 
 def decode_input(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
@@ -311,7 +310,7 @@ class EventHubConverter:
         return compile_decoder(spec, binding, decode_input, EventHubEvent, "event")
 
     def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
-        if _encodable(spec):
+        if output_accepts(spec, _ENCODABLE):
             return encode_event
         return None
 
@@ -327,14 +326,8 @@ _ENCODABLE: tuple[type, ...] = (
     list,
     tuple,
 )
-
-
-def _encodable(spec: TypeSpec) -> bool:
-    if spec.kind in ("any", "none", "list"):
-        return True
-    if spec.kind == "union":
-        return all(_encodable(option) for option in spec.options)
-    return spec.subclass_of(*_ENCODABLE)
+_OUTPUT_LABEL = f"binding {OUTPUT!r}"
+_JSON_VALUES = "JSON values (a list is one event per element)"
 
 
 def encode_event(value: Any) -> Datum | None:
@@ -351,7 +344,7 @@ def encode_event(value: Any) -> Datum | None:
     if cls is int:
         return Datum(value, "int")
     if cls is list or cls is tuple or cls is dict:
-        return _encode_json(value)
+        return json_datum(value, _JSON_VALUES, _OUTPUT_LABEL)
     if cls is float:
         return Datum(value, "double")
     # Subclasses (str enums, int flags) take the slow path.
@@ -362,18 +355,8 @@ def encode_event(value: Any) -> Datum | None:
     if isinstance(value, int):
         return Datum(int(value), "int")
     if isinstance(value, list | tuple | dict):
-        return _encode_json(value)
+        return json_datum(value, _JSON_VALUES, _OUTPUT_LABEL)
     raise UnsupportedValueError(
         f"binding {OUTPUT!r}: expected str, bytes, int, float, dict or a list of JSON "
         f"values, got {describe(value)}"
     )
-
-
-def _encode_json(value: Any) -> Datum:
-    try:
-        return Datum(json.dumps(value), "json")
-    except (TypeError, ValueError) as exc:
-        raise UnsupportedValueError(
-            f"binding {OUTPUT!r}: expected JSON values (a list is one event per element), "
-            f"got {describe(value)} ({exc})"
-        ) from exc

@@ -8,7 +8,6 @@ never claims a function's return value: an unknown input binding stays an input.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -22,9 +21,10 @@ from ..datum import (
     json_loads,
     parse_json,
 )
-from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
+from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import Metadata, binding_label
+from ._common import Metadata, binding_label, not_utf8, wrong_wire_kind
+from ._output import json_datum
 
 ValueDecoder = Callable[[DatumLike, str], Any]
 _V = TypeVar("_V")
@@ -109,7 +109,7 @@ def _decode_raw(datum: DatumLike, where: str) -> Any:
     field = COLLECTION_FIELDS.get(kind or "")
     if field is not None:
         return list(getattr(datum.value, field, datum.value))
-    raise _unsupported(datum, where, "string, bytes, json, int, double or a collection")
+    raise wrong_wire_kind(where, "string, bytes, json, int, double or a collection", datum.type)
 
 
 def _decode_str(datum: DatumLike, where: str) -> str:
@@ -120,13 +120,10 @@ def _decode_str(datum: DatumLike, where: str) -> str:
         try:
             return bytes(datum.value).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DecodeError(
-                f"{where}: expected UTF-8 text for a str annotation, got bytes that are "
-                f"not UTF-8 ({exc.reason} at byte {exc.start})"
-            ) from exc
+            raise not_utf8(exc, where, "UTF-8 text for a str annotation") from exc
     if kind in ("int", "double"):
         return str(datum.value)
-    raise _unsupported(datum, where, "string, json, bytes, int or double for str")
+    raise wrong_wire_kind(where, "string, json, bytes, int or double for str", datum.type)
 
 
 def _decode_bytes(datum: DatumLike, where: str) -> bytes:
@@ -136,7 +133,7 @@ def _decode_bytes(datum: DatumLike, where: str) -> bytes:
         return value if type(value) is bytes else bytes(value)
     if kind in _TEXT_TYPES:
         return value.encode("utf-8")  # type: ignore[no-any-return]
-    raise _unsupported(datum, where, "bytes, stream, string or json for bytes")
+    raise wrong_wire_kind(where, "bytes, stream, string or json for bytes", datum.type)
 
 
 _JSON_SOURCES = frozenset({*_TEXT_TYPES, "bytes", "stream"})
@@ -151,7 +148,7 @@ def _parse_json(datum: DatumLike, where: str) -> Any:
     field = COLLECTION_FIELDS.get(kind or "")
     if field is not None:
         return list(getattr(datum.value, field, datum.value))
-    raise _unsupported(datum, where, "json, string or bytes holding JSON")
+    raise wrong_wire_kind(where, "json, string or bytes holding JSON", datum.type)
 
 
 def _json_of(expected: type) -> ValueDecoder:
@@ -187,7 +184,9 @@ def _number_of(expected: type[int] | type[float]) -> ValueDecoder:
                 raise DecodeError(
                     f"{where}: expected {expected.__name__}, got {kind} {value!r} ({exc})"
                 ) from exc
-        raise _unsupported(datum, where, f"int, double, string or json for {expected.__name__}")
+        raise wrong_wire_kind(
+            where, f"int, double, string or json for {expected.__name__}", datum.type
+        )
 
     return decode
 
@@ -214,10 +213,6 @@ def _decode_list(datum: DatumLike, where: str, coerce: ItemCoercer) -> list[Any]
                 f"{where}: expected a JSON array or a collection, got {describe(items)}"
             )
     return [coerce(item, where, index) for index, item in enumerate(items)]
-
-
-def _unsupported(datum: DatumLike, where: str, expected: str) -> UnsupportedDatumError:
-    return UnsupportedDatumError(f"{where}: expected {expected}, got wire type {datum.type!r}")
 
 
 _JSON_NAMES: dict[type, str] = {dict: "object", list: "array"}
@@ -302,6 +297,7 @@ _ITEM_COERCERS: dict[object, ItemCoercer] = {
 # -- encoding --------------------------------------------------------------
 
 _ENCODABLE = (str, bytes, bytearray, memoryview, int, float, bool, dict, list)
+_JSON_VALUE = "a JSON-serialisable dict or list"
 
 
 def encode_value(value: Any) -> Datum | None:
@@ -322,7 +318,7 @@ def encode_value(value: Any) -> Datum | None:
     if cls is float:
         return Datum(value, "double")
     if cls is dict or cls is list:
-        return _encode_json(value)
+        return json_datum(value, _JSON_VALUE)
     # Subclasses (str enums, OrderedDict, numpy-free int subclasses) take the slow path.
     for base, kind in ((str, "string"), (bytes, "bytes"), (bytearray, "bytes")):
         if isinstance(value, base):
@@ -332,17 +328,8 @@ def encode_value(value: Any) -> Datum | None:
     if isinstance(value, float):
         return Datum(float(value), "double")
     if isinstance(value, dict | list | tuple):
-        return _encode_json(value)
+        return json_datum(value, _JSON_VALUE)
     raise UnsupportedValueError(
         f"expected str, bytes, bytearray, memoryview, int, float, bool, dict, list or None, "
         f"got {describe(value)}"
     )
-
-
-def _encode_json(value: Any) -> Datum:
-    try:
-        return Datum(json.dumps(value), "json")
-    except (TypeError, ValueError) as exc:
-        raise UnsupportedValueError(
-            f"expected a JSON-serialisable dict or list, got {describe(value)} ({exc})"
-        ) from exc

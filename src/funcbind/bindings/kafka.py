@@ -28,9 +28,10 @@ from azure.functions.kafka import KafkaEvent as StockKafkaEvent
 
 from .._typing import TypeSpec
 from ..datum import COLLECTION_FIELDS, Datum, DatumLike, parse_json
-from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
+from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import UNSET, Metadata
+from ._common import UNSET, Metadata, wrong_wire_kind
+from ._output import output_accepts
 
 __all__ = [
     "KafkaConverter",
@@ -346,9 +347,10 @@ def decode_kafka(
         items = getattr(datum.value, COLLECTION_FIELDS[kind])
         batch = _Batch(items, trigger_metadata, binding)
         return [_BatchEvent(batch, index) for index in range(len(items))]
-    raise UnsupportedDatumError(
-        f"binding {binding!r}: expected a record (string, json or bytes) or a batch "
-        f"(collection_bytes or collection_string), got wire type {kind!r}"
+    raise wrong_wire_kind(
+        f"binding {binding!r}",
+        "a record (string, json or bytes) or a batch (collection_bytes or collection_string)",
+        kind,
     )
 
 
@@ -390,24 +392,18 @@ class KafkaConverter(KafkaTriggerConverter):
     binding = BINDING
 
     def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
-        return encode_records if _encodable(spec) else None
+        accepted = output_accepts(spec, _ENCODABLE, _list_item_encodable)
+        return encode_records if accepted else None
 
 
 # -- encoding --------------------------------------------------------------------------
 
 
-def _encodable(spec: TypeSpec) -> bool:
-    kind = spec.kind
-    if kind in ("any", "none"):
-        return True
-    if kind == "class":
-        return spec.subclass_of(str, bytes, bytearray, memoryview, list, tuple)
-    if kind == "union":
-        return all(_encodable(option) for option in spec.options)
-    if kind == "list":
-        item = spec.item
-        return item is None or item.kind == "any" or item.subclass_of(str)
-    return False
+_ENCODABLE: tuple[type, ...] = (str, bytes, bytearray, memoryview, list, tuple)
+
+
+def _list_item_encodable(item: TypeSpec) -> bool:
+    return item.subclass_of(str)
 
 
 def encode_records(value: Any) -> Datum | None:

@@ -14,17 +14,15 @@ installed azure.functions serialises them (its rules changed between 1.x and 2.x
 from __future__ import annotations
 
 import importlib.util
-import json
 from functools import cache
 from typing import Any
 
 from azure.functions.mcp import MCPToolContext, PromptInvocationContext
 
 from .._typing import TypeSpec
-from ..datum import Datum, DatumLike
-from ..errors import DecodeError
+from ..datum import Datum, DatumLike, parse_json
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._common import Metadata
+from ._common import Metadata, not_utf8
 from .passthrough import accepts, decode_payload, encode_text_result
 
 __all__ = [
@@ -126,20 +124,11 @@ def decode_prompt(datum: DatumLike, trigger_metadata: Metadata = None) -> Prompt
         try:
             value = bytes(value).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DecodeError(
-                f"binding {PROMPT!r}: expected the prompt request as UTF-8 JSON, got bytes "
-                f"that are not UTF-8 ({exc.reason} at byte {exc.start})"
-            ) from None
+            raise not_utf8(exc, f"binding {PROMPT!r}", "the prompt request as UTF-8 JSON") from None
     elif kind not in {"json", "string"}:
         value = decode_payload(datum, trigger_metadata)
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except (ValueError, RecursionError) as exc:
-            raise DecodeError(
-                f"binding {PROMPT!r}: expected the prompt request as JSON text, got "
-                f"invalid JSON ({exc})"
-            ) from None
+        value = parse_json(value, f"binding {PROMPT!r}", expected="the prompt request as JSON text")
     return PromptInvocationContext(value if isinstance(value, dict) else {})
 
 

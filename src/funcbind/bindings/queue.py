@@ -27,13 +27,13 @@ from ..datum import Datum, DatumLike, json_loads, parse_json
 from ..errors import (
     AnnotationError,
     DecodeError,
-    UnsupportedDatumError,
     UnsupportedValueError,
     describe,
 )
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from . import storage_sdk
-from ._common import UNSET, Metadata
+from ._common import UNSET, Metadata, not_utf8, wrong_wire_kind
+from ._output import json_datum, output_accepts
 from .generic import GenericConverter
 
 __all__ = [
@@ -293,9 +293,8 @@ def _model_decoder(optional: bool) -> Decoder:
             return QueueMessage(datum, trigger_metadata)
         if optional and (kind is None or datum.value is None):
             return None
-        raise UnsupportedDatumError(
-            f"binding {TRIGGER!r}: expected a queue message payload (string or bytes), "
-            f"got wire type {kind!r}"
+        raise wrong_wire_kind(
+            f"binding {TRIGGER!r}", "a queue message payload (string or bytes)", kind
         )
 
     return decode_message
@@ -323,7 +322,7 @@ class QueueOutputConverter:
         return storage_sdk.queue_decoder(spec, binding)
 
     def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
-        if _encodable(spec):
+        if output_accepts(spec, _ONE_CLASSES, lambda item: _list_item_encodable(item, spec)):
             return encode_queue_message
         return None
 
@@ -339,19 +338,8 @@ _ONE_CLASSES: tuple[type, ...] = (
     azure_abc.QueueMessage,
 )
 _ITEM_CLASSES: tuple[type, ...] = (str, dict, list, tuple, azure_abc.QueueMessage)
-
-
-def _encodable(spec: TypeSpec) -> bool:
-    kind = spec.kind
-    if kind in ("any", "none"):
-        return True
-    if kind == "class":
-        return spec.subclass_of(*_ONE_CLASSES)
-    if kind == "union":
-        return all(_encodable(option) for option in spec.options)
-    if kind == "list":
-        return spec.item is None or _list_item_encodable(spec.item, spec)
-    return False
+_OUTPUT_LABEL = f"binding {OUTPUT!r}"
+_JSON_VALUE = "a JSON-serialisable value"
 
 
 def _list_item_encodable(item: TypeSpec, spec: TypeSpec) -> bool:
@@ -382,15 +370,15 @@ def encode_queue_message(value: Any) -> Datum | None:
     if cls is list or cls is tuple:
         return _encode_list(value)
     if cls is dict:
-        return _encode_json(value)
+        return json_datum(value, _JSON_VALUE, _OUTPUT_LABEL)
     if isinstance(value, azure_abc.QueueMessage):
-        return _encode_json(_message_entry(value, None))
+        return json_datum(_message_entry(value, None), _JSON_VALUE, _OUTPUT_LABEL)
     if isinstance(value, str):
         return Datum(value, "string")
     if isinstance(value, bytes | bytearray):
         return Datum(value, "bytes")
     if isinstance(value, dict):
-        return _encode_json(value)
+        return json_datum(value, _JSON_VALUE, _OUTPUT_LABEL)
     if isinstance(value, Iterable) and not isinstance(value, Mapping):
         return _encode_list(list(value))
     raise UnsupportedValueError(
@@ -435,20 +423,10 @@ def _message_entry(message: azure_abc.QueueMessage, index: int | None) -> dict[s
             body = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
         except UnicodeDecodeError as exc:
             where = f"binding {OUTPUT!r}" + (f", item {index}" if index is not None else "")
-            raise UnsupportedValueError(
-                f"{where}: expected a QueueMessage with a UTF-8 body, got bytes that are "
-                f"not UTF-8 ({exc.reason} at byte {exc.start})"
+            raise not_utf8(
+                exc, where, "a QueueMessage with a UTF-8 body", UnsupportedValueError
             ) from exc
     return {"id": message.id, "body": body}
-
-
-def _encode_json(value: Any) -> Datum:
-    try:
-        return Datum(json.dumps(value), "json")
-    except (TypeError, ValueError) as exc:
-        raise UnsupportedValueError(
-            f"binding {OUTPUT!r}: expected a JSON-serialisable value, got {describe(value)} ({exc})"
-        ) from exc
 
 
 def _json_error(entries: list[Any], exc: Exception) -> UnsupportedValueError:

@@ -21,7 +21,6 @@ azure.functions does, and ``bytearray``/``memoryview``, ``dict``/``list`` (JSON)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -32,8 +31,9 @@ from ..datum import Datum, DatumLike
 from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._batch import Batch, Payload, compile_decoder
-from ._common import Metadata, memo_slot
+from ._common import Metadata, memo_slot, wrong_wire_kind
 from ._metadata import FieldReader
+from ._output import json_datum, output_accepts
 
 __all__ = [
     "ServiceBusMessage",
@@ -51,6 +51,7 @@ MANY = "UserPropertiesArray"
 ARRAY = "Array"
 
 _FIELDS = FieldReader(TRIGGER)
+_TRIGGER_LABEL = f"binding {TRIGGER!r}"
 
 
 def register(registry: Registry) -> None:
@@ -267,17 +268,14 @@ def decode_trigger(datum: DatumLike | None, trigger_metadata: Metadata = None) -
         return ServiceBusMessage(_Payload(datum, trigger_metadata))
     if trigger_metadata is None and kind in _BATCH_KINDS:
         return _batch(datum, None)  # a direct call without metadata: a collection is a batch
-    raise UnsupportedDatumError(
-        f"binding {TRIGGER!r}: expected one message (string, bytes or json), got wire type {kind!r}"
-    )
+    raise wrong_wire_kind(_TRIGGER_LABEL, "one message (string, bytes or json)", kind)
 
 
 def _batch(datum: DatumLike | None, metadata: Metadata) -> Batch[ServiceBusMessage]:
     kind = None if datum is None else datum.type
     if datum is None or datum.value is None or (kind not in _BATCH_KINDS and kind != "json"):
-        raise UnsupportedDatumError(
-            f"binding {TRIGGER!r}: expected a batch (collection_bytes, collection_string or "
-            f"a JSON array), got wire type {kind!r}"
+        raise wrong_wire_kind(
+            _TRIGGER_LABEL, "a batch (collection_bytes, collection_string or a JSON array)", kind
         )
     payload = _Payload(datum, metadata)
     if kind == "json":
@@ -313,20 +311,13 @@ class ServiceBusOutputConverter:
     accepted_outputs = "str, bytes, bytearray, memoryview, dict, list (JSON) or None"
 
     def encoder(self, spec: TypeSpec, binding: BindingSpec) -> Encoder | None:
-        if _encodable(spec):
+        if output_accepts(spec, _ENCODABLE):
             return encode_message
         return None
 
 
 _ENCODABLE: tuple[type, ...] = (str, bytes, bytearray, memoryview, dict, list, tuple)
-
-
-def _encodable(spec: TypeSpec) -> bool:
-    if spec.kind in ("any", "none", "list"):
-        return True
-    if spec.kind == "union":
-        return all(_encodable(option) for option in spec.options)
-    return spec.subclass_of(*_ENCODABLE)
+_OUTPUT_LABEL = f"binding {OUTPUT!r}"
 
 
 def encode_message(value: Any) -> Datum | None:
@@ -343,13 +334,7 @@ def encode_message(value: Any) -> Datum | None:
     if isinstance(value, bytes | bytearray):
         return Datum(value, "bytes")
     if isinstance(value, dict | list | tuple):
-        try:
-            return Datum(json.dumps(value), "json")
-        except (TypeError, ValueError) as exc:
-            raise UnsupportedValueError(
-                f"binding {OUTPUT!r}: expected a JSON-serialisable value, got "
-                f"{describe(value)} ({exc})"
-            ) from exc
+        return json_datum(value, "a JSON-serialisable value", _OUTPUT_LABEL)
     raise UnsupportedValueError(
         f"binding {OUTPUT!r}: expected str, bytes, dict or list, got {describe(value)}"
     )

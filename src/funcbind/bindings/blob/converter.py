@@ -22,7 +22,7 @@ from ...errors import DecodeError, EncodeError, UnsupportedDatumError, Unsupport
 from ...errors import describe as describe_value
 from ...registry import BindingSpec, Decoder, Encoder
 from .. import storage_sdk
-from .._common import Metadata, binding_label
+from .._common import Metadata, binding_label, not_utf8
 from .stream import BlobStream
 
 __all__ = ["BlobConverter"]
@@ -271,9 +271,8 @@ def _as_string(datum: Datum | None, where: str) -> Datum | None:
     try:
         return Datum(str(datum.value, "utf-8"), "string")
     except UnicodeDecodeError as exc:
-        raise EncodeError(
-            f"{where}: expected UTF-8 bytes for a binding with dataType 'string', got bytes "
-            f"that are not UTF-8 ({exc.reason} at byte {exc.start})"
+        raise not_utf8(
+            exc, where, "UTF-8 bytes for a binding with dataType 'string'", EncodeError
         ) from exc
 
 

@@ -1,0 +1,52 @@
+"""What the output converters share: which annotations they take, and JSON encoding.
+
+Each family keeps its own fast path for the values it sends (the order of the checks
+is tuned per family, and subclasses are treated differently from family to family);
+what is the same everywhere is decided here once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from .._typing import TypeSpec
+from ..datum import Datum
+from ..errors import UnsupportedValueError, describe
+
+__all__ = ["json_datum", "output_accepts"]
+
+
+def output_accepts(
+    spec: TypeSpec,
+    classes: tuple[type, ...],
+    items: Callable[[TypeSpec], bool] | None = None,
+) -> bool:
+    """True when an output annotated ``spec`` can be sent by the family.
+
+    No annotation and ``None`` always can; a class when it derives from one of
+    ``classes``; a union when every option can; a list when ``items`` accepts its
+    annotated item (any list when ``items`` is None; an unannotated item always).
+    """
+    kind = spec.kind
+    if kind in ("any", "none"):
+        return True
+    if kind == "union":
+        return all(output_accepts(option, classes, items) for option in spec.options)
+    if kind == "list":
+        item = spec.item
+        return items is None or item is None or item.kind == "any" or items(item)
+    return spec.subclass_of(*classes)
+
+
+def json_datum(value: Any, expected: str, where: str | None = None) -> Datum:
+    """``value`` as a ``json`` Datum; a value JSON cannot hold is an UnsupportedValueError
+    that says ``expected`` (after ``where``, the binding, when given)."""
+    try:
+        return Datum(json.dumps(value), "json")
+    except (TypeError, ValueError) as exc:
+        at = f"{where}: " if where else ""
+        raise UnsupportedValueError(
+            f"{at}expected {expected}, got {describe(value)} ({exc})"
+        ) from exc

@@ -51,6 +51,7 @@ class _Claim(enum.Enum):
 
     WAIT = enum.auto()
 
+
 # Pools still running at interpreter exit: their workers finish what they run (as the
 # stdlib pool's do) before the interpreter goes away.
 _live_pools: weakref.WeakSet[FunctionThreadPool] = weakref.WeakSet()

@@ -35,7 +35,9 @@ __all__ = [
     "HOST_ID_SETTING",
     "HTTP_OUTPUT",
     "HTTP_TRIGGER",
+    "MAX_HOST_ID_LENGTH",
     "RETURN",
+    "SITE_NAME_SETTING",
     "Cancelled",
     "Failed",
     "HostedApp",
@@ -54,6 +56,9 @@ RETURN = "$return"
 # The app setting the Functions host reads for its id (blob receipts and timer status
 # live under it).
 HOST_ID_SETTING = "AzureFunctionsWebHost__hostid"
+# Without it the host derives the id from the site name, cut to 32 characters.
+SITE_NAME_SETTING = "WEBSITE_SITE_NAME"
+MAX_HOST_ID_LENGTH = 32
 
 # Trigger metadata as the host sends it: one Datum per name, or none at all.
 Metadata = dict[str, Datum] | None

@@ -10,6 +10,13 @@ a failed version is retried after ``extensions.queues.visibilityTimeout``, and a
 BlobType, ContainerName, BlobName, ETag}`` goes to queue
 ``webjobs-blobtrigger-poison`` and the version is not tried again.  Scans back off
 like queue polls, up to ``maxPollingInterval`` but never more than 10 seconds.
+
+Several instances of one app (one host id) on one storage account share the receipts:
+before running a version an instance creates its receipt if missing (If-None-Match *)
+and takes a lease on it, renewed while the function runs; an instance that finds the
+lease taken leaves the version to its holder, and one that finds the receipt completed
+skips it.  So each version runs once across instances, failures are counted across
+them, and a version whose instance died mid-run is run again once its lease expires.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from ...storage.connections import StorageConnection
 from ...storage.references import blob_reference
 from .. import storage_io
 from ..expressions import BindingData, BlobPathPattern, TemplateError, substitute_app_settings
+from ..leases import BlobLease
 from ..model import Succeeded, new_invocation_id
 from ..storage_bindings import StorageConfigError, binding_connection, create_queue
 from .polling import Backoff, StorageTrouble, pause, storage_call
@@ -56,6 +64,11 @@ HOSTS_CONTAINER = "azure-webjobs-hosts"
 POISON_QUEUE = "webjobs-blobtrigger-poison"
 MAX_SCAN_INTERVAL = 10.0
 MIN_SCAN_INTERVAL = 0.1
+# The lease on a receipt while its version runs (the shortest storage allows): how soon
+# another instance runs a version again when the one running it died.
+RECEIPT_LEASE = 15.0
+# A version another instance is running is looked at again after this long.
+BUSY_RETRY = 2.0
 
 
 @dataclass(frozen=True)
@@ -236,7 +249,7 @@ class _Receipts:
                 metadata = item.metadata or {}
                 found[(parts[3], parts[0])] = _Receipt(
                     completed=metadata.get("Completed") == "true",
-                    failures=int(metadata.get("FailureCount", "0") or 0),
+                    failures=_count(metadata.get("FailureCount")),
                 )
         except Exception as exc:
             if not storage_io.is_not_found(exc, "ContainerNotFound"):
@@ -246,32 +259,47 @@ class _Receipts:
     def get(self, name: str, etag: str) -> _Receipt:
         return self.known.setdefault((name, _etag(etag)), _Receipt())
 
-    async def save(self, name: str, etag: str, receipt: _Receipt) -> None:
-        path = f"{self.prefix}{_etag(etag)}/BlockBlob/{self.container}/{name}"
-        client = self.clients.blob_client(self.connection, HOSTS_CONTAINER, path, asynchronous=True)
+    def path(self, name: str, etag: str) -> str:
+        return f"{self.prefix}{_etag(etag)}/BlockBlob/{self.container}/{name}"
+
+    async def claim(self, name: str, etag: str) -> BlobLease | None:
+        """Lease the version's receipt (created if missing) and read it under the lease;
+        None when another instance holds it or it is completed."""
+        lease = BlobLease(self.clients, self.connection, self.path(name, etag), RECEIPT_LEASE)
+        receipt = self.get(name, etag)
+        if not await lease.acquire():
+            receipt.retry_at = time.monotonic() + BUSY_RETRY
+            return None
+        try:
+            properties = await lease.blob().get_blob_properties(
+                lease=lease.lease, **storage_io.CALL_OPTIONS
+            )
+        except BaseException:
+            await lease.release()
+            raise
+        metadata = properties.metadata or {}
+        receipt.completed = metadata.get("Completed") == "true"
+        receipt.failures = _count(metadata.get("FailureCount"))
+        if receipt.completed:
+            await lease.release()
+            return None
+        return lease
+
+    async def save(self, lease: BlobLease, receipt: _Receipt) -> None:
+        """Write the receipt under its lease, then give the lease back."""
         metadata = {"FailureCount": str(receipt.failures)}
         if receipt.completed:
             metadata["Completed"] = "true"
-
-        async def write() -> None:
-            await client.upload_blob(
-                b"", overwrite=True, metadata=metadata, **storage_io.CALL_OPTIONS
-            )
-
         try:
-            await write()
-        except Exception as exc:
-            if not storage_io.is_not_found(exc, "ContainerNotFound"):
-                raise
-            container = self._client()
-            try:
-                await container.create_container(**storage_io.CALL_OPTIONS)
-            except Exception as create_exc:
-                from azure.core.exceptions import ResourceExistsError
+            await lease.blob().set_blob_metadata(
+                metadata, lease=lease.lease, **storage_io.CALL_OPTIONS
+            )
+        finally:
+            await lease.release()
 
-                if not isinstance(create_exc, ResourceExistsError):
-                    raise
-            await write()
+
+def _count(text: str | None) -> int:
+    return int(text) if text is not None and text.isdigit() else 0
 
 
 class BlobListener:
@@ -357,6 +385,20 @@ class BlobListener:
 
     async def _process(self, receipts: _Receipts, item: Any) -> None:
         async with self.parallel:
+            receipt = receipts.get(item.name, item.etag)
+            try:
+                lease = await receipts.claim(item.name, item.etag)
+            except Exception as exc:
+                error = storage_io.storage_error(
+                    exc, "claiming a blob receipt", self.config.connection, self._endpoint
+                )
+                self.console.line(f"{self.who}: {error.message}", "warning")
+                receipt.retry_at = time.monotonic() + 1.0
+                return
+            if lease is None:
+                return  # completed, or another instance is running it
+            lost = asyncio.Event()
+            keeper = asyncio.create_task(lease.keep(lost))
             try:
                 outcome = await run_for_blob(
                     self.runner, self.function, item.name, new_invocation_id(), etag=item.etag
@@ -365,11 +407,15 @@ class BlobListener:
                 # Storage failed before the call: the next scan tries again.
                 message = getattr(exc, "message", None) or repr(exc)
                 self.console.line(f"{self.who}: {message}", "warning")
-                receipts.get(item.name, item.etag).retry_at = time.monotonic() + 1.0
+                receipt.retry_at = time.monotonic() + 1.0
+                await lease.release()
                 return
+            finally:
+                keeper.cancel()
+                await asyncio.gather(keeper, return_exceptions=True)
             if outcome is None:
+                await lease.release()
                 return  # deleted or changed since listed: the next scan sees the new state
-            receipt = receipts.get(item.name, item.etag)
             if isinstance(outcome, Succeeded):
                 receipt.completed = True
             else:
@@ -378,10 +424,11 @@ class BlobListener:
                 if receipt.failures >= self.threshold:
                     if not await self._poison(item):
                         receipt.failures -= 1
+                        await lease.release()
                         return
                     receipt.completed = True
             try:
-                await receipts.save(item.name, item.etag, receipt)
+                await receipts.save(lease, receipt)
             except Exception as exc:
                 error = storage_io.storage_error(
                     exc, "writing a blob receipt", self.config.connection, self._endpoint

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from hostrunner import APPS, RunningHost
-from storagekit import azurite_env, records, unique, wait_until
+from storagekit import azurite_env, records, send, unique, wait_until
 
 from funcbind.host.azurite import Azurite
 
@@ -36,7 +36,9 @@ TAKEOVER_SECONDS = 2 * 15 + 5
 pytestmark = pytest.mark.azurite
 
 
-def app_env(azurite: Azurite, out_dir: Path, host_id: str, *enabled: str, **more: str) -> dict:
+def app_env(
+    azurite: Azurite, out_dir: Path, host_id: str, *enabled: str, **more: str
+) -> dict[str, str]:
     env = {**azurite_env(azurite), "FUNCBIND_TEST_OUT": str(out_dir)}
     env["AzureFunctionsWebHost__hostid"] = host_id
     for name in FUNCTIONS:
@@ -102,7 +104,7 @@ def test_a_timer_fires_once_per_tick_and_moves_when_its_holder_is_killed(
     assert after[0]["past_due"] is True  # the ticks missed during the handover
     assert not any(tick["past_due"] for tick in after[1:])
     assert not duplicates(records(tmp_path, "beat"), "due"), "no tick fired twice"
-    took_over = [h for h in running if h.process.pid == after[0]["pid"]][0]
+    took_over = next(h for h in running if h.process.pid == after[0]["pid"])
     took_over.wait_for("took over the lock")
 
 
@@ -141,14 +143,8 @@ def test_no_queue_message_is_lost_when_a_host_is_killed(
     env = app_env(azurite, tmp_path, unique("queue"), "work", WORK_QUEUE=name)
     running.extend(start(HOSTS, env))
     queue = QueueClient.from_connection_string(azurite.connection_string, name)
-    try:
-        queue.create_queue()
-    except Exception:  # created by a host already
-        pass
-    from storagekit import b64
-
     for number in range(MESSAGES):
-        queue.send_message(b64(f"m{number:05d}"))
+        send(queue, f"m{number:05d}")
     wait_until(lambda: len(records(tmp_path, "work")) >= MESSAGES // 3, timeout=120, what="a third")
     victim = running[0]
     victim.process.send_signal(signal.SIGKILL)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,10 +193,15 @@ class Failed:
 
 @dataclass(frozen=True)
 class TimedOut:
-    """The invocation ran past ``functionTimeout`` (``seconds``) and was cancelled."""
+    """The invocation ran past ``functionTimeout`` (``seconds``) and was cancelled.
+
+    A sync function cannot be cancelled: ``thread`` is then set when its thread ends
+    (None: nothing runs on), and its trigger must not be handed out again before that.
+    """
 
     invocation_id: str
     seconds: float
+    thread: threading.Event | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

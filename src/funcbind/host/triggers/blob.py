@@ -403,6 +403,8 @@ class BlobListener:
                 outcome = await run_for_blob(
                     self.runner, self.function, item.name, new_invocation_id(), etag=item.etag
                 )
+                if outcome is not None:
+                    await self.runner.thread_ended(outcome)  # claimed while a thread runs on
             except Exception as exc:
                 # Storage failed before the call: the next scan tries again.
                 message = getattr(exc, "message", None) or repr(exc)

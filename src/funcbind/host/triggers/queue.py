@@ -262,6 +262,7 @@ class QueueListener:
             outcome = await self.runner.run(
                 function, {function.trigger_name: payload}, metadata, new_invocation_id(), data=data
             )
+            await self.runner.thread_ended(outcome)  # kept invisible while a thread runs on
         finally:
             await lease.stop()
         succeeded = isinstance(outcome, Succeeded)

@@ -181,3 +181,61 @@ def test_two_apps_on_one_account_do_not_share_locks(
         assert lock.get_blob_properties().lease.state == "leased"
     for host in running:
         assert "another instance holds the lock" not in host.output
+
+
+def test_two_processes_of_one_host_share_http_blobs_and_the_timer(
+    azurite: Azurite, tmp_path: Path, running: list[RunningHost]
+) -> None:
+    """``--workers 2``: both processes answer on the one port, blobs run once across
+    them, the timer fires once per tick and moves to the other process when its
+    holder is killed."""
+    import httpx
+    from azure.storage.blob import BlobServiceClient
+
+    container = unique("inbox")
+    env = app_env(azurite, tmp_path, unique("workers"), "beat", "arrived", IN_CONTAINER=container)
+    host = RunningHost(SCALE_APP, "--no-auth", "--workers", "2", env=env)
+    running.append(host)
+    children = {
+        int(p) for p in host.wait_for(r"processes serve this app \(pids (\d+), (\d+)\)").groups()
+    }
+    served = set()
+    for _ in range(24):  # a connection each: the kernel spreads connections
+        with httpx.Client() as client:
+            served.add(int(client.get(f"{host.url}/api/pid").text))
+    assert served == children
+
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    blobs = service.get_container_client(container)
+    blobs.create_container()
+    count = BLOBS // 2
+    for number in range(count):
+        blobs.upload_blob(f"b{number:04d}.txt", b"x")
+    wait_until(
+        lambda: len({r["name"] for r in records(tmp_path, "blob")}) >= count,
+        timeout=60,
+        what=f"{count} blobs run",
+    )
+    time.sleep(2)
+    assert not duplicates(records(tmp_path, "blob"), "name")
+    assert len(records(tmp_path, "blob")) == count
+
+    ticks = records(tmp_path, "beat")
+    assert ticks and len({tick["pid"] for tick in ticks}) == 1
+    assert not duplicates(ticks, "due")
+    holder = ticks[-1]["pid"]
+    time.sleep(0.5)
+    os.kill(holder, signal.SIGKILL)
+    killed_at = time.time()
+    wait_until(
+        lambda: [t for t in records(tmp_path, "beat") if t["at"] > killed_at],
+        timeout=TAKEOVER_SECONDS,
+        what="the other process firing",
+    )
+    after = [t for t in records(tmp_path, "beat") if t["at"] > killed_at]
+    assert {tick["pid"] for tick in after} == children - {holder}
+    assert after[0]["past_due"] is True
+    assert not duplicates(records(tmp_path, "beat"), "due")
+    # A process that died is reported, and its status is the host's.
+    assert host.stop() == 128 + signal.SIGKILL
+    host.wait_for(f"process {holder} exited with status {128 + signal.SIGKILL}")

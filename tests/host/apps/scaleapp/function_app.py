@@ -35,3 +35,17 @@ def arrived(blob: func.InputStream, context: func.Context) -> None:
 @app.queue_trigger(arg_name="msg", queue_name="%WORK_QUEUE%", connection="AzureWebJobsStorage")
 def work(msg: func.QueueMessage, context: func.Context) -> None:
     record("work", context, body=msg.get_body().decode(), dequeue_count=msg.dequeue_count)
+
+
+@app.route(route="pid", methods=["GET"])
+def pid(req: func.HttpRequest) -> str:
+    return str(os.getpid())
+
+
+@app.route(route="spin", methods=["GET"])
+def spin(req: func.HttpRequest) -> str:
+    """CPU-bound: a sync function that holds the GIL for its whole run."""
+    total = 0
+    for number in range(int(req.params.get("n", "200000"))):
+        total += number * number
+    return f"{os.getpid()} {total}"

@@ -416,8 +416,13 @@ def uvicorn_config(application: Any, verbose: bool = False) -> uvicorn.Config:
     """The uvicorn settings the host serves with (the benchmark uses the same)."""
     import uvicorn
 
+    from .protocol import MAX_CONNECTIONS, MAX_HEAD_BYTES, HostProtocol
+
     return uvicorn.Config(
         application,
+        http=HostProtocol,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        limit_concurrency=MAX_CONNECTIONS,
         lifespan="on",
         log_config=None,
         log_level="info" if verbose else "warning",

@@ -1,0 +1,172 @@
+"""The HTTP/1.1 connection the host serves with: uvicorn's h11 protocol, with the limits
+of the Functions host's server (Kestrel) that uvicorn lacks.
+
+* Request headers over ``MAX_HEADER_BYTES`` (32 KiB of names and values) or over
+  ``MAX_HEADER_FIELDS`` (100) fields: 431, and the connection is closed.
+* A client that has not sent a whole request head within the header timeout
+  (``FUNCBIND_REQUEST_HEADERS_TIMEOUT`` seconds, default 30 as in Kestrel): 408, closed.
+* A request body that stalls (no byte for that long) while the app waits for it: the
+  connection is closed, so the function sees the client gone.
+* An idle keep-alive connection is closed by uvicorn (``timeout_keep_alive``), and
+  ``limit_concurrency`` bounds connections (503 past it).
+
+uvicorn is imported here, so this module is imported only when serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+__all__ = [
+    "HEADERS_TIMEOUT_SETTING",
+    "MAX_CONNECTIONS",
+    "MAX_HEAD_BYTES",
+    "MAX_HEADER_BYTES",
+    "MAX_HEADER_FIELDS",
+    "HostProtocol",
+    "headers_timeout",
+]
+
+MAX_HEADER_BYTES = 32 * 1024
+MAX_HEADER_FIELDS = 100
+# h11 buffers at most this much of an unfinished request head; past it the head is
+# refused as too large, as past MAX_HEADER_BYTES (the request line has room besides).
+MAX_HEAD_BYTES = 2 * MAX_HEADER_BYTES
+HEADERS_TIMEOUT_SETTING = "FUNCBIND_REQUEST_HEADERS_TIMEOUT"
+DEFAULT_HEADERS_TIMEOUT = 30.0
+# Connections (and requests) served at once; past it uvicorn answers 503.
+MAX_CONNECTIONS = 4096
+
+
+def headers_timeout(env: Any = None) -> float:
+    text = (os.environ if env is None else env).get(HEADERS_TIMEOUT_SETTING, "")
+    try:
+        value = float(text)
+    except ValueError:
+        return DEFAULT_HEADERS_TIMEOUT
+    return value if value > 0 else DEFAULT_HEADERS_TIMEOUT
+
+
+class _Refused(h11.RemoteProtocolError):
+    """A request head the host refuses: answered with ``status``, then closed."""
+
+
+class _GuardedConnection:
+    """The h11 connection, with the host's limits checked on each request head."""
+
+    def __init__(self, connection: h11.Connection, protocol: HostProtocol) -> None:
+        self._connection = connection
+        self._protocol = protocol
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def next_event(self) -> Any:
+        try:
+            event = self._connection.next_event()
+        except h11.RemoteProtocolError as exc:
+            if exc.error_status_hint == 431:
+                self._protocol.refusal = (431, "request headers too large")
+            raise
+        if isinstance(event, h11.Request):
+            problem = _header_problem(event.headers)
+            if problem is not None:
+                self._protocol.refusal = (431, problem)
+                raise _Refused(problem, 431)
+            # A body, if any, must keep coming.
+            self._protocol.expect(self._connection.their_state is h11.SEND_BODY)
+        elif isinstance(event, h11.Data):
+            self._protocol.expect(True)
+        elif isinstance(event, h11.EndOfMessage):
+            self._protocol.expect(False)
+        return event
+
+
+def _header_problem(headers: Any) -> str | None:
+    if len(headers) > MAX_HEADER_FIELDS:
+        return f"expected at most {MAX_HEADER_FIELDS} request header fields, got {len(headers)}"
+    size = sum(len(name) + len(value) for name, value in headers)
+    if size > MAX_HEADER_BYTES:
+        return f"expected at most {MAX_HEADER_BYTES} bytes of request headers, got {size}"
+    return None
+
+
+class HostProtocol(H11Protocol):
+    """uvicorn's h11 protocol with the host's header limits and timeouts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn = _GuardedConnection(self.conn, self)  # type: ignore[assignment]
+        self.refusal: tuple[int, str] | None = None
+        self.timeout = headers_timeout()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()  # the first request head must arrive in time
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._timer is None and not self._in_progress():
+            self._arm()  # the next request's head, on a kept-alive connection
+        super().data_received(data)
+
+    def expect(self, more_body: bool) -> None:
+        """After a request head or a piece of body: wait for more body, or nothing."""
+        if more_body:
+            self._arm()
+        else:
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        self._disarm()
+        super().on_response_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        status, text = self.refusal or (400, msg)
+        self.refusal = None
+        self._send_error(status, text)
+
+    def _in_progress(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def _send_error(self, status: int, text: str) -> None:
+        self._disarm()
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
+        try:
+            for event in (
+                h11.Response(status_code=status, headers=headers),
+                h11.Data(data=text.encode("utf-8")),
+                h11.EndOfMessage(),
+            ):
+                self.transport.write(self.conn.send(event))
+        except h11.LocalProtocolError:
+            pass  # a response cannot be sent any more: closing is all that is left
+        self.transport.close()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._timer = self.loop.call_later(self.timeout, self._timed_out)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _timed_out(self) -> None:
+        self._timer = None
+        if self.transport.is_closing():
+            return
+        if not self._in_progress():
+            self._send_error(408, "the request headers did not arrive in time")
+        elif self.conn.their_state is h11.SEND_BODY:
+            # The body stalled while the function waits for it: it sees the client gone.
+            self.transport.close()

@@ -25,9 +25,9 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 __all__ = [
     "HEADERS_TIMEOUT_SETTING",
     "MAX_CONNECTIONS",
-    "MAX_HEAD_BYTES",
     "MAX_HEADER_BYTES",
     "MAX_HEADER_FIELDS",
+    "MAX_HEAD_BYTES",
     "HostProtocol",
     "headers_timeout",
 ]

@@ -167,9 +167,14 @@ class Runner:
 
         result = InvocationResult(invocation_id, function.name)
         result.open = False
-        result.failed(stage, error.at(function=function.name))  # type: ignore[arg-type]
-        self.console.invocation_done(
-            function.name, invocation_id, time.perf_counter() - started, result.error
+        located = error.at(function=function.name)
+        result.failed(stage, located)  # type: ignore[arg-type]
+        # The host's own check refused the invocation before the call (an unsafe or
+        # missing binding value, an input that cannot be read): its sentence says it
+        # all, and a traceback of the host's code would only bury it.
+        took = (time.perf_counter() - started) * 1000
+        self.console.invocation(
+            function.name, invocation_id, f"failed after {took:.1f} ms: {located.message}", "error"
         )
         return Failed(result)
 

@@ -4,9 +4,11 @@ stalled body closed, and other clients served meanwhile."""
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -94,3 +96,30 @@ def test_a_request_within_the_limits_on_a_kept_alive_connection(host: RunningHos
             assert client.get(f"{host.url}/api/hello").status_code == 200
         time.sleep(HEADERS_TIMEOUT + 0.5)  # idle, not a slow head: kept or closed cleanly
         assert client.get(f"{host.url}/api/hello").status_code == 200
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs Linux /proc and prlimit")
+def test_running_out_of_file_descriptors_is_one_line_a_second_not_a_traceback() -> None:
+    import resource
+
+    running = RunningHost(WEBAPP, "--no-auth")
+    pid = running.process.pid
+    clients: list[socket.socket] = []
+    try:
+        assert httpx.get(f"{running.url}/api/hello", timeout=10).status_code == 200  # serving
+        open_now = len(os.listdir(f"/proc/{pid}/fd"))
+        old = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (open_now + 2, old[1]))
+        for _ in range(8):
+            clients.append(connect(running))
+        running.wait_for("cannot accept connections: Too many open files", timeout=10)
+        time.sleep(2.5)  # asyncio retries every second meanwhile
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, old)
+        assert httpx.get(f"{running.url}/api/hello", timeout=10).status_code == 200
+    finally:
+        for client in clients:
+            client.close()
+        running.stop()
+    assert "Traceback" not in running.output, running.output[-3000:]
+    said = [line for line in running.lines if "cannot accept connections" in line]
+    assert 1 <= len(said) <= 5  # about one a second, not one per try

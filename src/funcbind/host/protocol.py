@@ -28,6 +28,7 @@ __all__ = [
     "MAX_HEADER_BYTES",
     "MAX_HEADER_FIELDS",
     "MAX_HEAD_BYTES",
+    "AcceptTrouble",
     "HostProtocol",
     "headers_timeout",
 ]
@@ -170,3 +171,44 @@ class HostProtocol(H11Protocol):
         elif self.conn.their_state is h11.SEND_BODY:
             # The body stalled while the function waits for it: it sees the client gone.
             self.transport.close()
+
+
+class AcceptTrouble:
+    """A loop exception handler: when accepting fails for lack of file descriptors (or
+    memory), one console line a second with how often, instead of asyncio's traceback
+    per try.  asyncio itself pauses accepting for a second each time; clients wait in
+    the listen backlog meanwhile.  Anything else goes to the default handler."""
+
+    MESSAGE = "socket.accept() out of system resource"
+    EVERY = 1.0
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+        self.count = 0
+        self._said = 0.0
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if _late_retry(context):
+            return
+        if context.get("message") != self.MESSAGE:
+            loop.default_exception_handler(context)
+            return
+        self.count += 1
+        now = loop.time()
+        if now - self._said >= self.EVERY:
+            error = context.get("exception")
+            why = getattr(error, "strerror", None) or str(error)
+            self.console.line(
+                f"cannot accept connections: {why} ({self.count} time(s) so far); new "
+                "connections wait until file descriptors are free (raise the limit: ulimit -n)",
+                "error",
+            )
+            self._said = now
+
+
+def _late_retry(context: dict[str, Any]) -> bool:
+    """asyncio's accept retry, scheduled after running out of descriptors, firing after
+    the server closed its socket at shutdown: nothing is left to retry."""
+    return isinstance(context.get("exception"), ValueError) and "_start_serving" in repr(
+        context.get("handle")
+    )

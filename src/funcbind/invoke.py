@@ -476,7 +476,12 @@ async def _call_sync(
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(pool, call, _call_in_thread, function, kwargs, sync_call)
     except BaseException:
-        sync_call.abandon()  # a no-op once the thread has finished
+        # A thread still running the abandoned call is lent back to the pool: the pool
+        # may start another in its place until it ends, and so keeps serving.
+        if isinstance(pool, FunctionThreadPool):
+            pool.cover_stuck(sync_call.abandon)
+        else:
+            sync_call.abandon()
         raise
 
 

@@ -27,6 +27,7 @@ class SyncCall:
         self.finished = threading.Event()
         self._started = False
         self._abandoned = False
+        self._on_end: Callable[[], None] | None = None
         with _lock:
             _calls[invocation_id] = self
 
@@ -41,18 +42,30 @@ class SyncCall:
         finally:
             self._end()
 
-    def abandon(self) -> None:
-        """The caller stopped waiting: a call no thread has taken yet will not run."""
+    def abandon(self, on_end: Callable[[], None] | None = None) -> bool:
+        """The caller stopped waiting: a call no thread has taken yet will not run.
+
+        True when a thread still runs it (stuck); ``on_end`` is then called when that
+        thread ends.
+        """
         with _lock:
             self._abandoned = True
             if not self._started:
                 self.finished.set()
                 _calls.pop(self.invocation_id, None)
+                return False
+            if self.finished.is_set():
+                return False
+            self._on_end = on_end
+            return True
 
     def _end(self) -> None:
         with _lock:
             self.finished.set()
             _calls.pop(self.invocation_id, None)
+            on_end, self._on_end = self._on_end, None
+        if on_end is not None:
+            on_end()
 
 
 def still_running(invocation_id: str) -> threading.Event | None:

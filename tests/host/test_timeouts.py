@@ -140,3 +140,30 @@ def test_a_timed_out_blob_ends_in_the_poison_notes(azurite: Azurite, tmp_path: P
     runs = _phases(tmp_path, "blob")
     assert len(runs) == 2  # poisonBlobThreshold 2
     assert runs[1][0] >= runs[0][1], "the blob ran again while its thread still ran"
+
+
+def test_a_stuck_thread_is_counted_against_the_pool_which_keeps_serving() -> None:
+    """A pool of one thread whose thread is stuck in an abandoned call still runs the
+    next call: the stuck thread is covered by another until it ends."""
+    from funcbind import invoke as invoking
+
+    release = threading.Event()
+    pool = make_executor(1)
+
+    async def scenario() -> str:
+        stuck = asyncio.ensure_future(invoking._call_sync(release.wait, {}, "stuck-1", pool))
+        await asyncio.sleep(0.2)
+        stuck.cancel()
+        await asyncio.gather(stuck, return_exceptions=True)
+        assert pool.max_workers == 2  # one more while the stuck thread runs
+        answer = await asyncio.wait_for(
+            invoking._call_sync(lambda: "served", {}, "next-1", pool), 5
+        )
+        return str(answer)
+
+    try:
+        assert asyncio.run(scenario()) == "served"
+    finally:
+        release.set()
+    wait_until(lambda: pool.max_workers == 1, 5, "the pool back to its size")
+    pool.shutdown()

@@ -57,19 +57,16 @@ class _Refused(h11.RemoteProtocolError):
     """A request head the host refuses: answered with ``status``, then closed."""
 
 
-class _GuardedConnection:
+class _GuardedConnection(h11.Connection):
     """The h11 connection, with the host's limits checked on each request head."""
 
-    def __init__(self, connection: h11.Connection, protocol: HostProtocol) -> None:
-        self._connection = connection
+    def __init__(self, protocol: HostProtocol, max_incomplete_event_size: int) -> None:
+        super().__init__(h11.SERVER, max_incomplete_event_size)
         self._protocol = protocol
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._connection, name)
 
     def next_event(self) -> Any:
         try:
-            event = self._connection.next_event()
+            event = super().next_event()
         except h11.RemoteProtocolError as exc:
             if exc.error_status_hint == 431:
                 self._protocol.refusal = (431, "request headers too large")
@@ -80,7 +77,7 @@ class _GuardedConnection:
                 self._protocol.refusal = (431, problem)
                 raise _Refused(problem, 431)
             # A body, if any, must keep coming.
-            self._protocol.expect(self._connection.their_state is h11.SEND_BODY)
+            self._protocol.expect(self.their_state is h11.SEND_BODY)
         elif isinstance(event, h11.Data):
             self._protocol.expect(True)
         elif isinstance(event, h11.EndOfMessage):
@@ -102,7 +99,9 @@ class HostProtocol(H11Protocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.conn = _GuardedConnection(self.conn, self)  # type: ignore[assignment]
+        self.conn = _GuardedConnection(
+            self, self.config.h11_max_incomplete_event_size or MAX_HEAD_BYTES
+        )
         self.refusal: tuple[int, str] | None = None
         self.timeout = headers_timeout()
         self._timer: asyncio.TimerHandle | None = None

@@ -27,9 +27,9 @@ SCALE_APP = APPS / "scaleapp"
 FUNCTIONS = ("beat", "arrived", "work")
 FULL = os.environ.get("FUNCBIND_SCALE_FULL") == "1"
 HOSTS = 3
-TIMER_SECONDS = 20 if FULL else 8
-BLOBS = 500 if FULL else 60
-MESSAGES = 1000 if FULL else 150
+TIMER_SECONDS = 20 if FULL else 6
+BLOBS = 500 if FULL else 40
+MESSAGES = 1000 if FULL else 100
 # The lock's lease (host.json of the test app) is 15 s: a takeover comes within two.
 TAKEOVER_SECONDS = 2 * 15 + 5
 

@@ -416,11 +416,11 @@ def uvicorn_config(application: Any, verbose: bool = False) -> uvicorn.Config:
     """The uvicorn settings the host serves with (the benchmark uses the same)."""
     import uvicorn
 
-    from .protocol import MAX_CONNECTIONS, MAX_HEAD_BYTES, HostProtocol
+    from .protocol import MAX_CONNECTIONS, MAX_HEAD_BYTES, host_protocol
 
     return uvicorn.Config(
         application,
-        http=HostProtocol,
+        http=host_protocol(),
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         limit_concurrency=MAX_CONNECTIONS,
         lifespan="on",

@@ -10,17 +10,15 @@ of the Functions host's server (Kestrel) that uvicorn lacks.
 * An idle keep-alive connection is closed by uvicorn (``timeout_keep_alive``), and
   ``limit_concurrency`` bounds connections (503 past it).
 
-uvicorn is imported here, so this module is imported only when serving.
+h11 and uvicorn are imported when :func:`host_protocol` first builds the class.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from typing import Any
-
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 __all__ = [
     "HEADERS_TIMEOUT_SETTING",
@@ -29,8 +27,8 @@ __all__ = [
     "MAX_HEADER_FIELDS",
     "MAX_HEAD_BYTES",
     "AcceptTrouble",
-    "HostProtocol",
     "headers_timeout",
+    "host_protocol",
 ]
 
 MAX_HEADER_BYTES = 32 * 1024
@@ -53,38 +51,6 @@ def headers_timeout(env: Any = None) -> float:
     return value if value > 0 else DEFAULT_HEADERS_TIMEOUT
 
 
-class _Refused(h11.RemoteProtocolError):
-    """A request head the host refuses: answered with ``status``, then closed."""
-
-
-class _GuardedConnection(h11.Connection):
-    """The h11 connection, with the host's limits checked on each request head."""
-
-    def __init__(self, protocol: HostProtocol, max_incomplete_event_size: int) -> None:
-        super().__init__(h11.SERVER, max_incomplete_event_size)
-        self._protocol = protocol
-
-    def next_event(self) -> Any:
-        try:
-            event = super().next_event()
-        except h11.RemoteProtocolError as exc:
-            if exc.error_status_hint == 431:
-                self._protocol.refusal = (431, "request headers too large")
-            raise
-        if isinstance(event, h11.Request):
-            problem = _header_problem(event.headers)
-            if problem is not None:
-                self._protocol.refusal = (431, problem)
-                raise _Refused(problem, 431)
-            # A body, if any, must keep coming.
-            self._protocol.expect(self.their_state is h11.SEND_BODY)
-        elif isinstance(event, h11.Data):
-            self._protocol.expect(True)
-        elif isinstance(event, h11.EndOfMessage):
-            self._protocol.expect(False)
-        return event
-
-
 def _header_problem(headers: Any) -> str | None:
     if len(headers) > MAX_HEADER_FIELDS:
         return f"expected at most {MAX_HEADER_FIELDS} request header fields, got {len(headers)}"
@@ -94,82 +60,120 @@ def _header_problem(headers: Any) -> str | None:
     return None
 
 
-class HostProtocol(H11Protocol):
-    """uvicorn's h11 protocol with the host's header limits and timeouts."""
+@functools.cache
+def host_protocol() -> type[Any]:
+    """The protocol class (built on first use: h11 and uvicorn come with the server)."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.conn = _GuardedConnection(
-            self, self.config.h11_max_incomplete_event_size or MAX_HEAD_BYTES
-        )
-        self.refusal: tuple[int, str] | None = None
-        self.timeout = headers_timeout()
-        self._timer: asyncio.TimerHandle | None = None
+    class _Refused(h11.RemoteProtocolError):
+        """A request head the host refuses: answered with ``status``, then closed."""
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm()  # the first request head must arrive in time
+    class _GuardedConnection(h11.Connection):
+        """The h11 connection, with the host's limits checked on each request head."""
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
+        def __init__(self, protocol: HostProtocol, max_incomplete_event_size: int) -> None:
+            super().__init__(h11.SERVER, max_incomplete_event_size)
+            self._protocol = protocol
 
-    def data_received(self, data: bytes) -> None:
-        if self._timer is None and not self._in_progress():
-            self._arm()  # the next request's head, on a kept-alive connection
-        super().data_received(data)
+        def next_event(self) -> Any:
+            try:
+                event = super().next_event()
+            except h11.RemoteProtocolError as exc:
+                if exc.error_status_hint == 431:
+                    self._protocol.refusal = (431, "request headers too large")
+                raise
+            if isinstance(event, h11.Request):
+                problem = _header_problem(event.headers)
+                if problem is not None:
+                    self._protocol.refusal = (431, problem)
+                    raise _Refused(problem, 431)
+                # A body, if any, must keep coming.
+                self._protocol.expect(self.their_state is h11.SEND_BODY)
+            elif isinstance(event, h11.Data):
+                self._protocol.expect(True)
+            elif isinstance(event, h11.EndOfMessage):
+                self._protocol.expect(False)
+            return event
 
-    def expect(self, more_body: bool) -> None:
-        """After a request head or a piece of body: wait for more body, or nothing."""
-        if more_body:
-            self._arm()
-        else:
+    class HostProtocol(H11Protocol):
+        """uvicorn's h11 protocol with the host's header limits and timeouts."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.conn = _GuardedConnection(
+                self, self.config.h11_max_incomplete_event_size or MAX_HEAD_BYTES
+            )
+            self.refusal: tuple[int, str] | None = None
+            self.timeout = headers_timeout()
+            self._timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()  # the first request head must arrive in time
+
+        def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            super().connection_lost(exc)
 
-    def on_response_complete(self) -> None:
-        self._disarm()
-        super().on_response_complete()
+        def data_received(self, data: bytes) -> None:
+            if self._timer is None and not self._in_progress():
+                self._arm()  # the next request's head, on a kept-alive connection
+            super().data_received(data)
 
-    def send_400_response(self, msg: str) -> None:
-        status, text = self.refusal or (400, msg)
-        self.refusal = None
-        self._send_error(status, text)
+        def expect(self, more_body: bool) -> None:
+            """After a request head or a piece of body: wait for more body, or nothing."""
+            if more_body:
+                self._arm()
+            else:
+                self._disarm()
 
-    def _in_progress(self) -> bool:
-        return self.cycle is not None and not self.cycle.response_complete
+        def on_response_complete(self) -> None:
+            self._disarm()
+            super().on_response_complete()
 
-    def _send_error(self, status: int, text: str) -> None:
-        self._disarm()
-        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
-        try:
-            for event in (
-                h11.Response(status_code=status, headers=headers),
-                h11.Data(data=text.encode("utf-8")),
-                h11.EndOfMessage(),
-            ):
-                self.transport.write(self.conn.send(event))
-        except h11.LocalProtocolError:
-            pass  # a response cannot be sent any more: closing is all that is left
-        self.transport.close()
+        def send_400_response(self, msg: str) -> None:
+            status, text = self.refusal or (400, msg)
+            self.refusal = None
+            self._send_error(status, text)
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(self.timeout, self._timed_out)
+        def _in_progress(self) -> bool:
+            return self.cycle is not None and not self.cycle.response_complete
 
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _timed_out(self) -> None:
-        self._timer = None
-        if self.transport.is_closing():
-            return
-        if not self._in_progress():
-            self._send_error(408, "the request headers did not arrive in time")
-        elif self.conn.their_state is h11.SEND_BODY:
-            # The body stalled while the function waits for it: it sees the client gone.
+        def _send_error(self, status: int, text: str) -> None:
+            self._disarm()
+            headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
+            try:
+                for event in (
+                    h11.Response(status_code=status, headers=headers),
+                    h11.Data(data=text.encode("utf-8")),
+                    h11.EndOfMessage(),
+                ):
+                    self.transport.write(self.conn.send(event))
+            except h11.LocalProtocolError:
+                pass  # a response cannot be sent any more: closing is all that is left
             self.transport.close()
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._timer = self.loop.call_later(self.timeout, self._timed_out)
+
+        def _disarm(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+        def _timed_out(self) -> None:
+            self._timer = None
+            if self.transport.is_closing():
+                return
+            if not self._in_progress():
+                self._send_error(408, "the request headers did not arrive in time")
+            elif self.conn.their_state is h11.SEND_BODY:
+                # The body stalled while the function waits for it: it sees the client gone.
+                self.transport.close()
+
+    return HostProtocol
 
 
 class AcceptTrouble:

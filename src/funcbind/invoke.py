@@ -29,6 +29,7 @@ from . import invocation_logs
 from .datum import Datum, DatumLike
 from .errors import DecodeError, EncodeError, FuncbindError, describe
 from .function import FunctionPlan, ParamPlan
+from .sync_calls import SyncCall
 from .threadpool import FunctionThreadPool
 
 __all__ = [
@@ -465,20 +466,32 @@ async def _call_sync(
     """Run a sync function in the pool, the caller's context variables copied in."""
     pool = executor if executor is not None else default_executor()
     call = contextvars.copy_context().run
-    if isinstance(pool, FunctionThreadPool):
-        return await pool.run(call, _call_in_thread, function, kwargs, invocation_id)
-    # Any other Executor the caller chose.
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(pool, call, _call_in_thread, function, kwargs, invocation_id)
+    # Registered so that a host that stops waiting (a timeout) can tell whether the
+    # thread still runs the function.
+    sync_call = SyncCall(invocation_id)
+    try:
+        if isinstance(pool, FunctionThreadPool):
+            return await pool.run(call, _call_in_thread, function, kwargs, sync_call)
+        # Any other Executor the caller chose.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, call, _call_in_thread, function, kwargs, sync_call)
+    except BaseException:
+        # A thread still running the abandoned call is lent back to the pool: the pool
+        # may start another in its place until it ends, and so keeps serving.
+        if isinstance(pool, FunctionThreadPool):
+            pool.cover_stuck(sync_call.abandon)
+        else:
+            sync_call.abandon()
+        raise
 
 
 def _call_in_thread(
-    function: Callable[..., Any], kwargs: dict[str, Any], invocation_id: str
+    function: Callable[..., Any], kwargs: dict[str, Any], sync_call: SyncCall
 ) -> Any:
     storage = invocation_logs.thread_local_storage()
-    storage.invocation_id = invocation_id
+    storage.invocation_id = sync_call.invocation_id
     try:
-        return function(**kwargs)
+        return sync_call.run(function, kwargs)
     finally:
         storage.invocation_id = None
 

@@ -192,6 +192,20 @@ class FunctionThreadPool(concurrent.futures.Executor):
         self._put((future, None, call, args))
         return future
 
+    def cover_stuck(self, abandon: Callable[[Callable[[], None]], bool]) -> None:
+        """A call was abandoned (a timeout) while a worker runs it: allow one more
+        thread until that worker is done, so the stuck one does not shrink the pool.
+        ``abandon(on_end)`` says whether the worker still runs it and calls ``on_end``
+        when it ends."""
+        with self._lock:
+            self._max_workers += 1
+        if not abandon(self._uncover):
+            self._uncover()
+
+    def _uncover(self) -> None:
+        with self._lock:
+            self._max_workers -= 1
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop taking work; workers finish what is queued (or cancel it) and exit."""
         with self._lock:

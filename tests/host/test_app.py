@@ -202,6 +202,27 @@ def test_host_id_comes_from_the_setting_or_the_folder(tmp_path: Path) -> None:
     assert load_hosted_app(root, auth=False, environ=environ).host_id == "custom-host"
 
 
+@pytest.mark.parametrize(
+    ("site", "expected"),
+    [
+        ("TEST-FUNCTIONS--", "test-functions"),
+        ("TEST-FUNCTIONS-" + "X" * 60, "test-functions-xxxxxxxxxxxxxxxxx"),
+        # The 32nd character is a '-': cut, then trimmed, as the host does.
+        ("TEST-FUNCTIONS-XXXXXXXXXXXXXXXX-XXXX", "test-functions-xxxxxxxxxxxxxxxx"),
+    ],
+)
+def test_host_id_from_the_site_name_as_the_host_derives_it(
+    tmp_path: Path, site: str, expected: str
+) -> None:
+    root = tmp_path / "folder"
+    function(root, "F", http())
+    environ = {**os.environ, "WEBSITE_SITE_NAME": site}
+    environ.pop("AzureFunctionsWebHost__hostid", None)
+    assert load_hosted_app(root, auth=False, environ=environ).host_id == expected
+    environ["AzureFunctionsWebHost__hostid"] = "explicit"
+    assert load_hosted_app(root, auth=False, environ=environ).host_id == "explicit"
+
+
 def test_disabled_by_function_json_or_app_setting(tmp_path: Path) -> None:
     function(tmp_path, "Off", http())
     function(tmp_path, "Setting", http())

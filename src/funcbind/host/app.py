@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import FuncbindError
 from .keys import load_keys, normalize_auth_level
-from .model import HOST_ID_SETTING, HTTP_OUTPUT, HTTP_TRIGGER, RETURN, HostedApp, HostedFunction
+from .model import (
+    HOST_ID_SETTING,
+    HTTP_OUTPUT,
+    HTTP_TRIGGER,
+    MAX_HOST_ID_LENGTH,
+    RETURN,
+    SITE_NAME_SETTING,
+    HostedApp,
+    HostedFunction,
+)
 from .retry import RETRY_TRIGGERS, RetryConfigError, parse_retry
 from .routes import Route, RouteError, Router, compile_route
 from .settings import (
@@ -135,10 +144,13 @@ def _max_body_size(configured: int | None, env: Mapping[str, str]) -> int:
 
 
 def _host_id(root: Path, env: Mapping[str, str]) -> str:
-    """The host id: the app setting, else one made from the app folder's name."""
-    text = env.get(HOST_ID_SETTING) or root.name
-    cleaned = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:32].strip("-")
-    return cleaned or "funcbind"
+    """The host id: the app setting, else the site name (as the host derives it on App
+    Service), else the app folder's name.  Every instance of one app must agree on it
+    (locks and receipts are shared under it) and different apps must not; as in the host
+    it is lower-case, at most 32 characters and ends in no '-'."""
+    text = env.get(HOST_ID_SETTING) or env.get(SITE_NAME_SETTING) or root.name
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+    return cleaned[:MAX_HOST_ID_LENGTH].rstrip("-") or "funcbind"
 
 
 def _host_function(

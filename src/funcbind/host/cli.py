@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import signal
 import socket
 import sys
@@ -113,6 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest request body accepted (default: app setting "
         "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 100 MiB)",
     )
+    run.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N",
+        help="processes serving the app behind one port (default: app setting "
+        "FUNCTIONS_WORKER_PROCESS_COUNT, else 1)",
+    )
+    # A process of a --workers parent: listen on --host/--port beside its siblings and
+    # say so on this file descriptor.
+    run.add_argument("--child-of", type=int, default=None, help=argparse.SUPPRESS)
 
     check = commands.add_parser(
         "check",
@@ -131,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, got {text!r}")
     return int(text)
 
 
@@ -204,15 +222,25 @@ def check(app_dir: Path, console: Console) -> int:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    if args.child_of is not None:
+        return _run_child(args, console)
     app = _load(args.app_dir, console, auth=args.auth, max_body_size=args.max_body_size)
     if app is None:
         return EXIT_ERRORS
     _apply_log_level(app)
+    from .workers import process_count
+
+    try:
+        processes = process_count(args.workers, os.environ)
+    except FuncbindError as exc:
+        console.write(f"funcbind: error: {exc.message}", "error")
+        return EXIT_ERRORS
     port = args.port
     if port is None:
         port = app.local_settings.local_http_port or DEFAULT_PORT
     try:
-        sock = bind(args.host, port)
+        # Several processes: this one only holds the port; each child listens on it.
+        sock = bind(args.host, port, share=processes > 1, listen=processes == 1)
     except OSError as exc:
         console.write(
             f"funcbind: error: cannot listen on {args.host}:{port}: {exc.strerror or exc}"
@@ -225,16 +253,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     base_url = (
         f"http://{shown}:{bound_port}" if ":" not in shown else f"http://[{shown}]:{bound_port}"
     )
-    console.function_table(app, base_url)
-    for name in app.kept_environment:
-        console.line(
-            f"local.settings.json: {name} is already set in the environment; keeping that value",
-            "dim",
-        )
-    if app.keys is not None and app.keys.source != "local.settings.json":
-        console.line(f"keys: {app.keys.source} (git-ignored)", "dim")
-    if not args.auth:
-        console.line("auth is off (--no-auth): function keys are not checked", "warning")
+    _announce(app, args.auth, base_url, console)
     from .devstorage import ensure_development_storage
 
     azurite = None
@@ -242,9 +261,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     previous = _terminate_like_ctrl_c()
     try:
         azurite = ensure_development_storage(app, console, allow_start=args.azurite)
-        console.line(f"listening on {base_url} (Ctrl-C to stop)", "good")
-        reload = _reload_options(args) if args.reload else None
-        status = serve(app, sock, console, auth=args.auth, reload=reload)
+        listening = f"listening on {base_url} (Ctrl-C to stop)"
+        if processes > 1:
+            from .workers import run_children
+
+            child_args = [*_child_args(args), "--host", host, "--port", str(bound_port)]
+            status = run_children(processes, child_args, console, listening)
+        else:
+            console.line(listening, "good")
+            reload = _reload_options(args) if args.reload else None
+            status = serve(app, sock, console, auth=args.auth, reload=reload)
     except KeyboardInterrupt:
         pass  # Ctrl-C or SIGTERM before the server took over the signals: stop as cleanly
     finally:
@@ -262,6 +288,71 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return status
     console.line("stopped", "good")
     return EXIT_OK
+
+
+def _announce(app: HostedApp, auth: bool, base_url: str, console: Console) -> None:
+    console.function_table(app, base_url)
+    for name in app.kept_environment:
+        console.line(
+            f"local.settings.json: {name} is already set in the environment; keeping that value",
+            "dim",
+        )
+    if app.keys is not None and app.keys.source != "local.settings.json":
+        console.line(f"keys: {app.keys.source} (git-ignored)", "dim")
+    if not auth:
+        console.line("auth is off (--no-auth): function keys are not checked", "warning")
+
+
+def _child_args(args: argparse.Namespace) -> list[str]:
+    """The options of this command that the processes of --workers serve with."""
+    forwarded = [str(args.app_dir), "--no-azurite"]  # the parent started it, if anyone
+    if not args.auth:
+        forwarded.append("--no-auth")
+    if args.verbose:
+        forwarded.append("--verbose")
+    if args.max_body_size is not None:
+        forwarded += ["--max-body-size", str(args.max_body_size)]
+    forwarded += ["--log-format", args.log_format]
+    if args.reload:
+        forwarded.append("--reload")  # each process reloads its own copy of the app
+    return forwarded
+
+
+def _run_child(args: argparse.Namespace, console: Console) -> int:
+    """One process of a --workers parent: listen beside its siblings (the kernel spreads
+    connections over them), tell the parent, load the app and serve until stopped."""
+    from .workers import ready, watch_parent
+
+    try:
+        sock = bind(args.host, args.port, share=True)
+    except OSError as exc:
+        console.write(f"funcbind: error: cannot listen on {args.host}:{args.port}: {exc}", "error")
+        return EXIT_ERRORS
+    ready(args.child_of)  # connections wait in this socket's backlog until it serves
+    parent = os.environ.get("FUNCBIND_PARENT_PID", "")
+    if parent.isdigit():
+        watch_parent(int(parent))
+    app = _load(args.app_dir, console, auth=args.auth, max_body_size=args.max_body_size)
+    if app is None:
+        sock.close()
+        return EXIT_ERRORS
+    _apply_log_level(app)
+    previous = _terminate_like_ctrl_c()
+    status = EXIT_OK
+    try:
+        console.line(f"process {os.getpid()} serving", "dim")
+        status = serve(app, sock, console, auth=args.auth)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if status != EXIT_OK:
+        from .shutdown import leave_function_threads
+
+        leave_function_threads(status)
+    return status
 
 
 def _terminate_like_ctrl_c() -> Any:
@@ -293,16 +384,24 @@ def _apply_log_level(app: HostedApp) -> None:
             return
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on host:port (port 0: a free one), ready for uvicorn."""
+def bind(host: str, port: int, *, share: bool = False, listen: bool = True) -> socket.socket:
+    """A listening socket on host:port (port 0: a free one), ready for uvicorn.
+
+    ``share``: with SO_REUSEPORT, so that the processes of --workers listen on one port;
+    the kernel spreads new connections over them.  ``listen=False`` only holds the port
+    (the parent of --workers: a listening socket of its own would take connections).
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # Naming the protocol matters: asyncio sets TCP_NODELAY only on sockets whose proto is
     # IPPROTO_TCP, and without it a keep-alive response waits ~40 ms for a delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if share:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
-        sock.listen(2048)
+        if listen:
+            sock.listen(2048)
         sock.set_inheritable(True)
     except OSError:
         sock.close()
@@ -364,8 +463,13 @@ def uvicorn_config(application: Any, verbose: bool = False) -> uvicorn.Config:
     """The uvicorn settings the host serves with (the benchmark uses the same)."""
     import uvicorn
 
+    from .protocol import MAX_CONNECTIONS, MAX_HEAD_BYTES, host_protocol
+
     return uvicorn.Config(
         application,
+        http=host_protocol(),
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        limit_concurrency=MAX_CONNECTIONS,
         lifespan="on",
         log_config=None,
         log_level="info" if verbose else "warning",

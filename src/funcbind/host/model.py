@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,9 @@ __all__ = [
     "HOST_ID_SETTING",
     "HTTP_OUTPUT",
     "HTTP_TRIGGER",
+    "MAX_HOST_ID_LENGTH",
     "RETURN",
+    "SITE_NAME_SETTING",
     "Cancelled",
     "Failed",
     "HostedApp",
@@ -55,6 +58,9 @@ RETURN = "$return"
 # The app setting the Functions host reads for its id (blob receipts and timer status
 # live under it).
 HOST_ID_SETTING = "AzureFunctionsWebHost__hostid"
+# Without it the host derives the id from the site name, cut to 32 characters.
+SITE_NAME_SETTING = "WEBSITE_SITE_NAME"
+MAX_HOST_ID_LENGTH = 32
 
 # Trigger metadata as the host sends it: one Datum per name, or none at all.
 Metadata = dict[str, Datum] | None
@@ -153,6 +159,11 @@ class HostedApp:
         return None
 
 
+def function_id(function_name: str) -> str:
+    """The id the host keeps a function's state under in storage (locks, receipts)."""
+    return f"Host.Functions.{function_name}"
+
+
 def new_invocation_id() -> str:
     """A random (version 4) UUID as text.
 
@@ -213,10 +224,15 @@ class Failed:
 
 @dataclass(frozen=True)
 class TimedOut:
-    """The invocation ran past ``functionTimeout`` (``seconds``) and was cancelled."""
+    """The invocation ran past ``functionTimeout`` (``seconds``) and was cancelled.
+
+    A sync function cannot be cancelled: ``thread`` is then set when its thread ends
+    (None: nothing runs on), and its trigger must not be handed out again before that.
+    """
 
     invocation_id: str
     seconds: float
+    thread: threading.Event | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FuncbindError
+from ..sync_calls import still_running, stuck_count
 from .console import HOST_API_REASON, Console
 from .expressions import BindingData
 from .model import Cancelled, Failed, Outcome, Succeeded, TimedOut
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["Runner"]
 
 Invoke = Callable[..., Awaitable[Any]]
+# How often a trigger held for a timed-out sync function checks whether its thread ended.
+THREAD_POLL = 0.1
 
 
 class Runner:
@@ -119,13 +122,20 @@ class Runner:
             result = await (call if self.timeout is None else asyncio.wait_for(call, self.timeout))
         except asyncio.TimeoutError:
             assert self.timeout is not None
+            thread = still_running(invocation_id)
+            stuck = (
+                f"; its thread runs on ({stuck_count()} thread(s) of the pool stuck past "
+                "the timeout)"
+                if thread is not None
+                else ""
+            )
             self.console.invocation(
                 function.name,
                 invocation_id,
-                f"timed out after {self.timeout:g} s (host.json functionTimeout)",
+                f"timed out after {self.timeout:g} s (host.json functionTimeout){stuck}",
                 "error",
             )
-            return TimedOut(invocation_id, self.timeout)
+            return TimedOut(invocation_id, self.timeout, thread)
         except asyncio.CancelledError:
             if _stopping(asyncio.current_task()):
                 raise  # a forced stop: whoever holds the trigger leaves it unsettled
@@ -144,6 +154,13 @@ class Runner:
         )
         return Succeeded(result) if result.error is None else Failed(result)
 
+    async def thread_ended(self, outcome: Outcome) -> None:
+        """Return once nothing runs on for ``outcome``: a sync function that timed out
+        still works on its trigger in its thread until the thread ends."""
+        thread = outcome.thread if isinstance(outcome, TimedOut) else None
+        while thread is not None and not thread.is_set():
+            await asyncio.sleep(THREAD_POLL)
+
     def _failed(
         self,
         function: HostedFunction,
@@ -156,9 +173,14 @@ class Runner:
 
         result = InvocationResult(invocation_id, function.name)
         result.open = False
-        result.failed(stage, error.at(function=function.name))  # type: ignore[arg-type]
-        self.console.invocation_done(
-            function.name, invocation_id, time.perf_counter() - started, result.error
+        located = error.at(function=function.name)
+        result.failed(stage, located)  # type: ignore[arg-type]
+        # The host's own check refused the invocation before the call (an unsafe or
+        # missing binding value, an input that cannot be read): its sentence says it
+        # all, and a traceback of the host's code would only bury it.
+        took = (time.perf_counter() - started) * 1000
+        self.console.invocation(
+            function.name, invocation_id, f"failed after {took:.1f} ms: {located.message}", "error"
         )
         return Failed(result)
 

@@ -32,6 +32,7 @@ __all__ = [
     "LocalSettings",
     "QueueSettings",
     "SettingsError",
+    "SingletonSettings",
     "apply_values",
     "load_host_settings",
     "load_local_settings",
@@ -80,6 +81,16 @@ class BlobSettings:
 
 
 @dataclass(frozen=True)
+class SingletonSettings:
+    """``singleton``: the lease on a listener's lock blob (a timer fires on one instance
+    only), and how often an instance without it tries to take it.  The defaults are the
+    host's; a blob lease lasts 15 to 60 seconds."""
+
+    listener_lock_period: timedelta = timedelta(seconds=60)
+    listener_lock_recovery_polling_interval: timedelta = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
 class HostSettings:
     """What the host takes from ``host.json``.
 
@@ -93,6 +104,7 @@ class HostSettings:
     function_timeout: timedelta | None = None
     queues: QueueSettings = field(default_factory=QueueSettings)
     blobs: BlobSettings = field(default_factory=BlobSettings)
+    singleton: SingletonSettings = field(default_factory=SingletonSettings)
     found: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
     notes: tuple[str, ...] = ()
@@ -207,6 +219,8 @@ _SECTION_NAMES = {
                "newBatchThreshold", "messageEncoding"),
     "blobs": ("maxDegreeOfParallelism", "poisonBlobThreshold"),
 }  # fmt: skip
+_SINGLETON_NAMES = ("lockPeriod", "listenerLockPeriod", "listenerLockRecoveryPollingInterval",
+                    "lockAcquisitionTimeout", "lockAcquisitionPollingInterval")  # fmt: skip
 _LOCAL_SETTINGS_NAMES = ("IsEncrypted", "Values", "Host", "ConnectionStrings", "Keys")
 _LOCAL_HOST_NAMES = ("LocalHttpPort", "CORS", "CORSCredentials")
 
@@ -277,6 +291,8 @@ def load_host_settings(app_dir: Path) -> HostSettings:
     notes += unknown_names(extensions, _EXTENSION_SECTIONS, "extensions", near_misses_only=True)
     for name, known in _SECTION_NAMES.items():
         notes += unknown_names(_section(extensions, name, path), known, f"extensions.{name}")
+    singleton = _section(data, "singleton", path)
+    notes += unknown_names(singleton, _SINGLETON_NAMES, "singleton")
     return HostSettings(
         version=version,
         route_prefix=prefix.strip("/"),
@@ -284,6 +300,7 @@ def load_host_settings(app_dir: Path) -> HostSettings:
         function_timeout=_timeout(_get(data, "functionTimeout"), path),
         queues=_queue_settings(_section(extensions, "queues", path), path),
         blobs=_blob_settings(_section(extensions, "blobs", path), path),
+        singleton=_singleton_settings(singleton, path),
         found=True,
         raw=data,
         notes=tuple(f"{path.name}: {note}" for note in notes),
@@ -355,6 +372,29 @@ def _blob_settings(section: Mapping[str, Any], path: Path) -> BlobSettings:
             path,
         ),
     )
+
+
+def _singleton_settings(section: Mapping[str, Any], path: Path) -> SingletonSettings:
+    defaults = SingletonSettings()
+    period = _span(section, "listenerLockPeriod", defaults.listener_lock_period, "singleton", path)
+    if not timedelta(seconds=15) <= period <= timedelta(seconds=60):
+        raise SettingsError(
+            f"{path}: expected singleton.listenerLockPeriod from 00:00:15 to 00:01:00 (a blob "
+            f"lease lasts 15 to 60 seconds), got {_get(section, 'listenerLockPeriod')!r}"
+        )
+    recovery = _span(
+        section,
+        "listenerLockRecoveryPollingInterval",
+        defaults.listener_lock_recovery_polling_interval,
+        "singleton",
+        path,
+    )
+    if recovery < timedelta(seconds=1):
+        raise SettingsError(
+            f"{path}: expected singleton.listenerLockRecoveryPollingInterval of at least "
+            f"00:00:01, got {_get(section, 'listenerLockRecoveryPollingInterval')!r}"
+        )
+    return SingletonSettings(period, recovery)
 
 
 def _whole(

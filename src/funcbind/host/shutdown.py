@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .console import Console
 
@@ -116,6 +116,12 @@ def host_server(config: uvicorn.Config, shutdown: HostShutdown) -> uvicorn.Serve
             if not first:
                 self.force_exit = True  # a second SIGTERM forces the stop as well
             shutdown.signalled(sig, first, self.server_state)
+
+        async def startup(self, sockets: Any = None) -> None:
+            from .protocol import AcceptTrouble
+
+            asyncio.get_running_loop().set_exception_handler(AcceptTrouble(shutdown.console))
+            await super().startup(sockets)
 
     return HostServer(config)
 

@@ -14,6 +14,8 @@ like queue polls, up to ``maxPollingInterval`` but never more than 10 seconds.
 With ``source: EventGrid`` nothing is scanned: ``Microsoft.Storage.BlobCreated`` events
 POSTed to ``/runtime/webhooks/blobs?functionName=Host.Functions.NAME`` (system key
 ``blobs_extension``) run the function for the blob each one names.
+Several instances of one app on one storage account share the receipts, claimed under
+a lease (:mod:`funcbind.host.blob_receipts`), so each version runs once across them.
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ import contextlib
 import json
 import time
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ...datum import Datum
-from ...storage.clients import StorageClients
 from ...storage.connections import StorageConnection
 from ...storage.references import blob_reference
 from .. import storage_io
+from ..blob_receipts import Receipts, bare_etag
 from ..console import HOST_API_REASON
 from ..eventgrid_http import (
     EVENT_TYPE_HEADER,
@@ -43,7 +45,7 @@ from ..eventgrid_http import (
     validation,
 )
 from ..expressions import BindingData, BlobPathPattern, TemplateError, substitute_app_settings
-from ..model import Succeeded, new_invocation_id
+from ..model import Succeeded, function_id, new_invocation_id
 from ..storage_bindings import StorageConfigError, binding_connection, create_queue
 from .polling import Backoff, StorageTrouble, pause, storage_call
 
@@ -55,18 +57,15 @@ if TYPE_CHECKING:
     from ..runner import Runner
 
 __all__ = [
-    "HOSTS_CONTAINER",
     "KIND",
     "POISON_QUEUE",
     "BlobListener",
     "BlobTriggerConfig",
     "blob_metadata",
     "compile_blob_trigger",
-    "function_id",
     "run_for_blob",
 ]
 
-HOSTS_CONTAINER = "azure-webjobs-hosts"
 POISON_QUEUE = "webjobs-blobtrigger-poison"
 MAX_SCAN_INTERVAL = 10.0
 MIN_SCAN_INTERVAL = 0.1
@@ -121,17 +120,9 @@ def compile_blob_trigger(
     )
 
 
-def function_id(function_name: str) -> str:
-    return f"Host.Functions.{function_name}"
-
-
-def _etag(value: str) -> str:
-    return value.strip('"')
-
-
-def quoted_etag(value: str) -> str:
+def quotedbare_etag(value: str) -> str:
     """An ETag as storage sends it in headers (quoted); listings give it bare."""
-    return f'"{_etag(value)}"'
+    return f'"{bare_etag(value)}"'
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -152,7 +143,7 @@ def blob_metadata(
         "ContentLanguage": content.content_language if content is not None else None,
         "ContentDisposition": content.content_disposition if content is not None else None,
         "CacheControl": content.cache_control if content is not None else None,
-        "ETag": quoted_etag(properties.etag),
+        "ETag": quotedbare_etag(properties.etag),
         "LastModified": _iso(properties.last_modified),
         "CreatedOn": _iso(properties.creation_time),
         "Created": _iso(properties.creation_time),
@@ -235,83 +226,6 @@ async def run_for_blob(
     )
 
 
-@dataclass
-class _Receipt:
-    completed: bool = False
-    failures: int = 0
-    retry_at: float = 0.0
-
-
-@dataclass
-class _Receipts:
-    """Completed and failing blob versions of one function, mirrored in blob receipts."""
-
-    clients: StorageClients
-    connection: StorageConnection
-    host_id: str
-    function_name: str
-    container: str
-    known: dict[tuple[str, str], _Receipt] = field(default_factory=dict)
-
-    @property
-    def prefix(self) -> str:
-        return f"blobreceipts/{self.host_id}/{function_id(self.function_name)}/"
-
-    def _client(self) -> Any:
-        return self.clients.container_client(self.connection, HOSTS_CONTAINER, asynchronous=True)
-
-    async def load(self) -> None:
-        """Read every receipt of this function (once, at start)."""
-        found: dict[tuple[str, str], _Receipt] = {}
-        client = self._client()
-        try:
-            async for item in client.list_blobs(
-                name_starts_with=self.prefix, include=["metadata"], **storage_io.CALL_OPTIONS
-            ):
-                parts = item.name[len(self.prefix) :].split("/", 3)
-                if len(parts) != 4 or parts[2] != self.container:
-                    continue
-                metadata = item.metadata or {}
-                found[(parts[3], parts[0])] = _Receipt(
-                    completed=metadata.get("Completed") == "true",
-                    failures=int(metadata.get("FailureCount", "0") or 0),
-                )
-        except Exception as exc:
-            if not storage_io.is_not_found(exc, "ContainerNotFound"):
-                raise
-        self.known = found
-
-    def get(self, name: str, etag: str) -> _Receipt:
-        return self.known.setdefault((name, _etag(etag)), _Receipt())
-
-    async def save(self, name: str, etag: str, receipt: _Receipt) -> None:
-        path = f"{self.prefix}{_etag(etag)}/BlockBlob/{self.container}/{name}"
-        client = self.clients.blob_client(self.connection, HOSTS_CONTAINER, path, asynchronous=True)
-        metadata = {"FailureCount": str(receipt.failures)}
-        if receipt.completed:
-            metadata["Completed"] = "true"
-
-        async def write() -> None:
-            await client.upload_blob(
-                b"", overwrite=True, metadata=metadata, **storage_io.CALL_OPTIONS
-            )
-
-        try:
-            await write()
-        except Exception as exc:
-            if not storage_io.is_not_found(exc, "ContainerNotFound"):
-                raise
-            container = self._client()
-            try:
-                await container.create_container(**storage_io.CALL_OPTIONS)
-            except Exception as create_exc:
-                from azure.core.exceptions import ResourceExistsError
-
-                if not isinstance(create_exc, ResourceExistsError):
-                    raise
-            await write()
-
-
 class BlobListener:
     """Scans one function's container and runs the function for each new blob version."""
 
@@ -344,7 +258,7 @@ class BlobListener:
             return
         clients = self.runner.clients
         self._endpoint = storage_io.endpoint_of(clients, config.connection)
-        receipts = _Receipts(
+        receipts = Receipts(
             clients, config.connection, self.host_id, self.function.name, config.pattern.container
         )
         trouble = StorageTrouble(self.console, self.who)
@@ -381,7 +295,7 @@ class BlobListener:
 
         return wrap
 
-    async def _scan(self, container: Any, receipts: _Receipts) -> list[Any]:
+    async def _scan(self, container: Any, receipts: Receipts) -> list[Any]:
         pattern = self.config.pattern
         now = time.monotonic()
         found = []
@@ -401,8 +315,22 @@ class BlobListener:
             raise
         return found
 
-    async def _process(self, receipts: _Receipts, item: Any) -> None:
+    async def _process(self, receipts: Receipts, item: Any) -> None:
         async with self.parallel:
+            receipt = receipts.get(item.name, item.etag)
+            try:
+                lease = await receipts.claim(item.name, item.etag)
+            except Exception as exc:
+                error = storage_io.storage_error(
+                    exc, "claiming a blob receipt", self.config.connection, self._endpoint
+                )
+                self.console.line(f"{self.who}: {error.message}", "warning")
+                receipt.retry_at = time.monotonic() + 1.0
+                return
+            if lease is None:
+                return  # completed, or another instance is running it
+            lost = asyncio.Event()
+            keeper = asyncio.create_task(lease.keep(lost))
             try:
                 outcome = await run_for_blob(
                     self.runner,
@@ -412,15 +340,21 @@ class BlobListener:
                     etag=item.etag,
                     reason=_BLOB_REASON.format(self.config.pattern.container, item.name),
                 )
+                if outcome is not None:
+                    await self.runner.thread_ended(outcome)  # claimed while a thread runs on
             except Exception as exc:
                 # Storage failed before the call: the next scan tries again.
                 message = getattr(exc, "message", None) or repr(exc)
                 self.console.line(f"{self.who}: {message}", "warning")
-                receipts.get(item.name, item.etag).retry_at = time.monotonic() + 1.0
+                receipt.retry_at = time.monotonic() + 1.0
+                await lease.release()
                 return
+            finally:
+                keeper.cancel()
+                await asyncio.gather(keeper, return_exceptions=True)
             if outcome is None:
+                await lease.release()
                 return  # deleted or changed since listed: the next scan sees the new state
-            receipt = receipts.get(item.name, item.etag)
             if isinstance(outcome, Succeeded):
                 receipt.completed = True
             else:
@@ -429,10 +363,11 @@ class BlobListener:
                 if receipt.failures >= self.threshold:
                     if not await self._poison(item):
                         receipt.failures -= 1
+                        await lease.release()
                         return
                     receipt.completed = True
             try:
-                await receipts.save(item.name, item.etag, receipt)
+                await receipts.save(lease, receipt)
             except Exception as exc:
                 error = storage_io.storage_error(
                     exc, "writing a blob receipt", self.config.connection, self._endpoint
@@ -449,7 +384,7 @@ class BlobListener:
             "BlobType": "BlockBlob",
             "ContainerName": self.config.pattern.container,
             "BlobName": item.name,
-            "ETag": quoted_etag(item.etag),
+            "ETag": quotedbare_etag(item.etag),
         }
         encoding = self.message_encoding
         clients = self.runner.clients

@@ -270,6 +270,7 @@ class QueueListener:
                 data=data,
                 reason=f"New queue message detected on '{self.config.queue}'.",
             )
+            await self.runner.thread_ended(outcome)  # kept invisible while a thread runs on
         finally:
             await lease.stop()
         succeeded = isinstance(outcome, Succeeded)

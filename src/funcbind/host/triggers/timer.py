@@ -11,6 +11,14 @@ a host that starts after a ``Next`` that passed runs the function at once with
 ``IsPastDue`` true.  ``useMonitor`` defaults to true, except for schedules that run more
 often than once a minute (as in the host); set it explicitly to keep it for those.
 Runs never overlap: the next occurrence is computed after a run ends.
+
+With ``AzureWebJobsStorage`` set, a schedule fires on one instance of the app only: the
+one holding the lease on lock blob ``azure-webjobs-hosts/locks/{hostId}/{functionId}.Listener``
+(the WebJobs singleton's name).  It renews the lease at half of
+``singleton.listenerLockPeriod``; the others try to take it every
+``singleton.listenerLockRecoveryPollingInterval``, so when the holder dies another
+instance fires within about two periods, a missed occurrence arriving as ``IsPastDue``
+when the schedule is monitored.
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ from ...errors import DecodeError
 from ...storage.connections import DEFAULT_CONNECTION, ConnectionSettingError, StorageConnection
 from .. import storage_io
 from ..expressions import TemplateError, substitute_app_settings
-from ..model import new_invocation_id
+from ..leases import HOSTS_CONTAINER, BlobLease, lock_path
+from ..model import function_id, new_invocation_id
 from ..retry import run_with_retries
 from ..storage_bindings import StorageConfigError
 from .polling import StorageTrouble, pause
@@ -55,7 +64,6 @@ __all__ = [
 
 _UTC = timezone.utc
 MONITOR_MINIMUM = timedelta(minutes=1)
-HOSTS_CONTAINER = "azure-webjobs-hosts"
 
 
 class Schedule(Protocol):
@@ -122,7 +130,12 @@ class TimerConfig:
     schedule: Schedule
     run_on_startup: bool
     use_monitor: bool
-    monitor: StorageConnection | None  # None: no AzureWebJobsStorage, no monitor
+    storage: StorageConnection | None  # AzureWebJobsStorage (None: not set): lock, monitor
+
+    @property
+    def monitor(self) -> StorageConnection | None:
+        """Where the schedule status is kept; None: not kept."""
+        return self.storage if self.use_monitor else None
 
 
 def compile_timer_trigger(binding: BindingSpec, settings: Mapping[str, str]) -> TimerConfig:
@@ -142,16 +155,14 @@ def compile_timer_trigger(binding: BindingSpec, settings: Mapping[str, str]) -> 
         use_monitor = _interval(schedule) >= MONITOR_MINIMUM
     else:
         use_monitor = _flag(explicit, "useMonitor", where)
-    monitor = None
-    if use_monitor:
-        from ...storage.connections import resolve_connection
+    from ...storage.connections import resolve_connection
 
-        try:
-            monitor = resolve_connection(DEFAULT_CONNECTION, "blob", settings)
-        except ConnectionSettingError:
-            monitor = None  # reported by the listener at start
+    try:
+        storage: StorageConnection | None = resolve_connection(DEFAULT_CONNECTION, "blob", settings)
+    except ConnectionSettingError:
+        storage = None  # reported by the listener at start when monitored
     run_on_startup = _flag(binding.properties.get("runOnStartup", False), "runOnStartup", where)
-    return TimerConfig(schedule, run_on_startup, use_monitor, monitor)
+    return TimerConfig(schedule, run_on_startup, use_monitor, storage)
 
 
 def _flag(value: Any, name: str, where: str) -> bool:
@@ -194,27 +205,79 @@ class TimerListener:
         self.config: TimerConfig = function.trigger_config
         self.runner = runner
         self.console = console
-        self.status_path = f"timers/{app.host_id}/Host.Functions.{function.name}/status"
+        self.status_path = f"timers/{app.host_id}/{function_id(function.name)}/status"
+        self.lock_path = lock_path(app.host_id, function_id(function.name))
+        self.singleton = app.host_settings.singleton
         self.who = f"{function.name} (timer {self.config.schedule.text!r})"
         self.trouble = StorageTrouble(console, self.who)
         self._last_status: dict[str, Any] | None = None
         self._said_no_monitor = False
 
     async def run(self, stopping: asyncio.Event) -> None:
+        storage = self.config.storage
+        if storage is None:
+            await self._follow_schedule(stopping, first=True)  # one host: no lock to share
+            return
+        period = self.singleton.listener_lock_period.total_seconds()
+        lock = BlobLease(self.runner.clients, storage, self.lock_path, period)
+        recovery = self.singleton.listener_lock_recovery_polling_interval.total_seconds()
+        first, waiting = True, False
+        while not stopping.is_set():
+            try:
+                held = await lock.acquire()
+            except Exception as exc:
+                await pause(stopping, self.trouble.failed(self._error(exc, "taking the lock")))
+                continue
+            self.trouble.recovered()
+            if not held:
+                if not waiting:
+                    self.console.line(
+                        f"{self.who}: another instance holds the lock ({HOSTS_CONTAINER}/"
+                        f"{self.lock_path}) and fires it; this one takes over if it goes"
+                    )
+                    waiting = True
+                if await pause(stopping, recovery):
+                    return
+                continue
+            if waiting:
+                self.console.line(f"{self.who}: took over the lock; this instance fires it now")
+                waiting = False
+            await self._hold(lock, stopping, first)
+            first = False
+            if not stopping.is_set():
+                self.console.line(
+                    f"{self.who}: lost the lock; this instance stops firing it", "warning"
+                )
+
+    async def _hold(self, lock: BlobLease, stopping: asyncio.Event, first: bool) -> None:
+        """Follow the schedule while the lock is ours; give it back when the host stops."""
+        halt = asyncio.Event()
+        keeper = asyncio.create_task(lock.keep(halt))
+        relay = asyncio.create_task(_relay(stopping, halt))
+        try:
+            await self._follow_schedule(halt, first)
+        finally:
+            keeper.cancel()
+            relay.cancel()
+            await asyncio.gather(keeper, relay, return_exceptions=True)
+            if stopping.is_set() or lock.held:
+                await lock.release()
+
+    async def _follow_schedule(self, halt: asyncio.Event, first: bool) -> None:
         schedule = self.config.schedule
         status = await self._read_status() if self._monitored() else None
         now = _now()
         due = _past_due(schedule, status, now)
         if due is not None:
             await self._fire(status, past_due=True, scheduled=due)
-        elif self.config.run_on_startup:
+        elif self.config.run_on_startup and first:
             await self._fire(status, past_due=False, scheduled=now)
         elif status is None and self._monitored():
             await self._write_status(None, schedule.next_after(now))
-        while not stopping.is_set():
+        while not halt.is_set():
             upcoming = schedule.next_after(_now())
             while (wait := (upcoming - _now()).total_seconds()) > 0:
-                if await pause(stopping, wait):
+                if await pause(halt, wait):
                     return
             await self._fire(self._last_status, past_due=False, scheduled=upcoming)
 
@@ -257,9 +320,9 @@ class TimerListener:
         )
 
     def _error(self, exc: BaseException, doing: str) -> BaseException:
-        assert self.config.monitor is not None
-        endpoint = storage_io.endpoint_of(self.runner.clients, self.config.monitor)
-        return storage_io.storage_error(exc, doing, self.config.monitor, endpoint)
+        assert self.config.storage is not None
+        endpoint = storage_io.endpoint_of(self.runner.clients, self.config.storage)
+        return storage_io.storage_error(exc, doing, self.config.storage, endpoint)
 
     async def _read_status(self) -> dict[str, Any] | None:
         try:
@@ -291,6 +354,11 @@ class TimerListener:
             self.trouble.failed(self._error(exc, "writing the schedule status"))
             return
         self.trouble.recovered()
+
+
+async def _relay(stopping: asyncio.Event, halt: asyncio.Event) -> None:
+    await stopping.wait()
+    halt.set()
 
 
 def _status(last: datetime | None, upcoming: datetime) -> dict[str, Any]:

@@ -86,6 +86,7 @@ class Console:
         verbose: bool = False,
         color: bool | None = None,
         log_format: str = FUNCBIND_FORMAT,
+        background: bool = False,
     ) -> None:
         if log_format not in LOG_FORMATS:
             raise ValueError(f"expected a log format in {LOG_FORMATS}, got {log_format!r}")
@@ -97,14 +98,45 @@ class Console:
             color = bool(isatty and isatty())
         self.color = color
         self._lock = threading.Lock()
+        # ``background``: lines are queued and a writer thread writes them, many at a time,
+        # so the event loop never waits on a write to the terminal or pipe (two lines per
+        # invocation).  ``drain()`` writes what is still queued; call it before exiting.
+        self._pending: list[str] | None = [] if background else None
+        self._writing = threading.Lock()
+        self._wake = threading.Event()
+        if background:
+            threading.Thread(
+                target=self._write_queued, name="funcbind-console", daemon=True
+            ).start()
 
     def write(self, text: str, style: str | None = None) -> None:
         """Write lines as they are (no timestamp)."""
         if style and self.color:
             text = f"{_STYLES[style]}{text}{_RESET}"
         with self._lock:
-            self.stream.write(text + "\n")
+            if self._pending is None:
+                self.stream.write(text + "\n")
+                self.stream.flush()
+                return
+            self._pending.append(text)
+            if len(self._pending) == 1:
+                self._wake.set()
+
+    def drain(self) -> None:
+        """Write the lines still queued (a background console), in order."""
+        with self._writing:
+            with self._lock:
+                if not self._pending:
+                    return
+                batch, self._pending = self._pending, []
+                self._wake.clear()
+            self.stream.write("\n".join(batch) + "\n")
             self.stream.flush()
+
+    def _write_queued(self) -> None:
+        while True:
+            self._wake.wait()
+            self.drain()
 
     def line(self, text: str, style: str | None = None, *, moment: float | None = None) -> None:
         """One timestamped line."""

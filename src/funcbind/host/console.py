@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
 import sys
 import threading
 import time
@@ -98,13 +99,13 @@ class Console:
             color = bool(isatty and isatty())
         self.color = color
         self._lock = threading.Lock()
-        # ``background``: lines are queued and a writer thread writes them, many at a time,
-        # so the event loop never waits on a write to the terminal or pipe (two lines per
-        # invocation).  ``drain()`` writes what is still queued; call it before exiting.
-        self._pending: list[str] | None = [] if background else None
-        self._writing = threading.Lock()
-        self._wake = threading.Event()
+        # ``background``: lines go through a queue to a writer thread that writes them
+        # many at a time, so the event loop never waits on a write to the terminal or pipe
+        # (two lines per invocation).  ``drain()`` waits until everything queued is written;
+        # call it before exiting.
+        self._queue: queue.SimpleQueue[str | threading.Event] | None = None
         if background:
+            self._queue = queue.SimpleQueue()
             threading.Thread(
                 target=self._write_queued, name="funcbind-console", daemon=True
             ).start()
@@ -113,30 +114,37 @@ class Console:
         """Write lines as they are (no timestamp)."""
         if style and self.color:
             text = f"{_STYLES[style]}{text}{_RESET}"
+        if self._queue is not None:
+            self._queue.put(text)
+            return
         with self._lock:
-            if self._pending is None:
-                self.stream.write(text + "\n")
-                self.stream.flush()
-                return
-            self._pending.append(text)
-            if len(self._pending) == 1:
-                self._wake.set()
-
-    def drain(self) -> None:
-        """Write the lines still queued (a background console), in order."""
-        with self._writing:
-            with self._lock:
-                if not self._pending:
-                    return
-                batch, self._pending = self._pending, []
-                self._wake.clear()
-            self.stream.write("\n".join(batch) + "\n")
+            self.stream.write(text + "\n")
             self.stream.flush()
 
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until the lines queued so far are written (a background console)."""
+        if self._queue is not None:
+            written = threading.Event()
+            self._queue.put(written)
+            written.wait(timeout)
+
     def _write_queued(self) -> None:
+        assert self._queue is not None
         while True:
-            self._wake.wait()
-            self.drain()
+            batch = [self._queue.get()]
+            try:
+                while len(batch) < 1000:
+                    batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                pass
+            lines = [item for item in batch if isinstance(item, str)]
+            if lines:
+                with self._lock:
+                    self.stream.write("\n".join(lines) + "\n")
+                    self.stream.flush()
+            for item in batch:
+                if isinstance(item, threading.Event):
+                    item.set()
 
     def line(self, text: str, style: str | None = None, *, moment: float | None = None) -> None:
         """One timestamped line."""

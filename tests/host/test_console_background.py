@@ -43,3 +43,15 @@ def test_a_console_without_background_writes_at_once() -> None:
     out = io.StringIO()
     Console(out).write("now")
     assert out.getvalue() == "now\n"
+
+
+def test_timestamps_are_those_of_the_moment_a_line_was_queued() -> None:
+    out = io.StringIO()
+    console = Console(out, background=True, color=True)
+    console.line("at a moment", moment=0.25)
+    console.line("in red", "error", moment=1.5)
+    console.drain()
+    assert out.getvalue().splitlines() == [
+        "[1970-01-01T00:00:00.250Z] at a moment",
+        "\x1b[31m[1970-01-01T00:00:01.500Z] in red\x1b[0m",
+    ]

@@ -17,7 +17,7 @@ import time
 import traceback
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Union
 
 from ..invocation_logs import FUNCTION_NAME_ATTR, INVOCATION_ID_ATTR
 
@@ -77,6 +77,19 @@ LOG_FORMATS = (HOST_FORMAT, FUNCBIND_FORMAT)
 HOST_API_REASON = "This function was programmatically called via the host APIs."
 
 
+# What a background console queues: a line as written, a line to timestamp (moment,
+# text, style, color), or an event to set once everything before it is written.
+_Queued = Union[str, "tuple[float, str, str | None, bool]", threading.Event]
+
+
+def _text(item: str | tuple[float, str, str | None, bool]) -> str:
+    if isinstance(item, str):
+        return item
+    moment, text, style, color = item
+    text = f"[{timestamp(moment)}] {text}"
+    return f"{_STYLES[style]}{text}{_RESET}" if style and color else text
+
+
 class Console:
     """Line-oriented output for the host; ``verbose`` adds requests and timings."""
 
@@ -101,9 +114,9 @@ class Console:
         self._lock = threading.Lock()
         # ``background``: lines go through a queue to a writer thread that writes them
         # many at a time, so the event loop never waits on a write to the terminal or pipe
-        # (two lines per invocation).  ``drain()`` waits until everything queued is written;
-        # call it before exiting.
-        self._queue: queue.SimpleQueue[str | threading.Event] | None = None
+        # (two lines per invocation), and the timestamps are formatted there too.
+        # ``drain()`` waits until everything queued is written; call it before exiting.
+        self._queue: queue.SimpleQueue[_Queued] | None = None
         if background:
             self._queue = queue.SimpleQueue()
             threading.Thread(
@@ -137,7 +150,7 @@ class Console:
                     batch.append(self._queue.get_nowait())
             except queue.Empty:
                 pass
-            lines = [item for item in batch if isinstance(item, str)]
+            lines = [_text(item) for item in batch if not isinstance(item, threading.Event)]
             if lines:
                 with self._lock:
                     self.stream.write("\n".join(lines) + "\n")
@@ -148,6 +161,10 @@ class Console:
 
     def line(self, text: str, style: str | None = None, *, moment: float | None = None) -> None:
         """One timestamped line."""
+        if self._queue is not None:
+            # The moment now, its text on the writer thread.
+            self._queue.put((time.time() if moment is None else moment, text, style, self.color))
+            return
         self.write(f"[{timestamp(moment)}] {text}", style)
 
     def invocation(

@@ -77,6 +77,9 @@ LOG_FORMATS = (HOST_FORMAT, FUNCBIND_FORMAT)
 HOST_API_REASON = "This function was programmatically called via the host APIs."
 
 
+# How long a background console's writer lets lines gather before writing them.
+_GATHER_SECONDS = 0.005
+
 # What a background console queues: a line as written, a line to timestamp (moment,
 # text, style, color), or an event to set once everything before it is written.
 _Queued = Union[str, "tuple[float, str, str | None, bool]", threading.Event]
@@ -145,6 +148,9 @@ class Console:
         assert self._queue is not None
         while True:
             batch = [self._queue.get()]
+            # Let lines gather: one wake-up of this thread (and one write) per batch, not
+            # per line, so the event loop seldom loses the GIL to it.
+            time.sleep(_GATHER_SECONDS)
             try:
                 while len(batch) < 1000:
                     batch.append(self._queue.get_nowait())

@@ -177,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(
         verbose=getattr(args, "verbose", False),
         log_format=getattr(args, "log_format", FUNCBIND_FORMAT),
+        background=True,
     )
     handler = _install_log_handler(console)
     try:
@@ -185,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args, console)
     finally:
         logging.getLogger().removeHandler(handler)
+        console.drain()
 
 
 def _install_log_handler(console: Console) -> logging.Handler:
@@ -249,10 +251,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         )
         return EXIT_ERRORS
     host, bound_port = sock.getsockname()[:2]
-    shown = "localhost" if host in ("0.0.0.0", "::") else host
-    base_url = (
-        f"http://{shown}:{bound_port}" if ":" not in shown else f"http://[{shown}]:{bound_port}"
-    )
+    base_url = _base_url(host, bound_port)
     _announce(app, args.auth, base_url, console)
     from .devstorage import ensure_development_storage
 
@@ -284,10 +283,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.line("stopped without waiting for the invocations in flight", "warning")
         from .shutdown import leave_function_threads
 
+        console.drain()  # the process may end in there, without returning
         leave_function_threads(status)
         return status
     console.line("stopped", "good")
     return EXIT_OK
+
+
+def _base_url(host: str, port: int) -> str:
+    """The address printed for people: a wildcard host shown as localhost."""
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    return f"http://{shown}:{port}" if ":" not in shown else f"http://[{shown}]:{port}"
 
 
 def _announce(app: HostedApp, auth: bool, base_url: str, console: Console) -> None:
@@ -467,9 +473,15 @@ def uvicorn_config(application: Any, verbose: bool = False) -> uvicorn.Config:
 
     return uvicorn.Config(
         application,
+        # h11, through the host's own protocol class: the connection limits (431, 408,
+        # the connection bound) are built on it.  httptools parses faster but has no
+        # header limits of its own, so it would turn them off silently.
         http=host_protocol(),
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         limit_concurrency=MAX_CONNECTIONS,
+        # asyncio's loop, even where uvloop is installed: the one-line-a-second report of
+        # running out of file descriptors hooks asyncio's accept loop.
+        loop="asyncio",
         lifespan="on",
         log_config=None,
         log_level="info" if verbose else "warning",

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Union
 
 from ..invocation_logs import FUNCTION_NAME_ATTR, INVOCATION_ID_ATTR
 
@@ -76,6 +77,22 @@ LOG_FORMATS = (HOST_FORMAT, FUNCBIND_FORMAT)
 HOST_API_REASON = "This function was programmatically called via the host APIs."
 
 
+# How long a background console's writer lets lines gather before writing them.
+_GATHER_SECONDS = 0.005
+
+# What a background console queues: a line as written, a line to timestamp (moment,
+# text, style, color), or an event to set once everything before it is written.
+_Queued = Union[str, "tuple[float, str, str | None, bool]", threading.Event]
+
+
+def _text(item: str | tuple[float, str, str | None, bool]) -> str:
+    if isinstance(item, str):
+        return item
+    moment, text, style, color = item
+    text = f"[{timestamp(moment)}] {text}"
+    return f"{_STYLES[style]}{text}{_RESET}" if style and color else text
+
+
 class Console:
     """Line-oriented output for the host; ``verbose`` adds requests and timings."""
 
@@ -86,6 +103,7 @@ class Console:
         verbose: bool = False,
         color: bool | None = None,
         log_format: str = FUNCBIND_FORMAT,
+        background: bool = False,
     ) -> None:
         if log_format not in LOG_FORMATS:
             raise ValueError(f"expected a log format in {LOG_FORMATS}, got {log_format!r}")
@@ -97,17 +115,62 @@ class Console:
             color = bool(isatty and isatty())
         self.color = color
         self._lock = threading.Lock()
+        # ``background``: lines go through a queue to a writer thread that writes them
+        # many at a time, so the event loop never waits on a write to the terminal or pipe
+        # (two lines per invocation), and the timestamps are formatted there too.
+        # ``drain()`` waits until everything queued is written; call it before exiting.
+        self._queue: queue.SimpleQueue[_Queued] | None = None
+        if background:
+            self._queue = queue.SimpleQueue()
+            threading.Thread(
+                target=self._write_queued, name="funcbind-console", daemon=True
+            ).start()
 
     def write(self, text: str, style: str | None = None) -> None:
         """Write lines as they are (no timestamp)."""
         if style and self.color:
             text = f"{_STYLES[style]}{text}{_RESET}"
+        if self._queue is not None:
+            self._queue.put(text)
+            return
         with self._lock:
             self.stream.write(text + "\n")
             self.stream.flush()
 
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until the lines queued so far are written (a background console)."""
+        if self._queue is not None:
+            written = threading.Event()
+            self._queue.put(written)
+            written.wait(timeout)
+
+    def _write_queued(self) -> None:
+        assert self._queue is not None
+        while True:
+            batch = [self._queue.get()]
+            # Let lines gather: one wake-up of this thread (and one write) per batch, not
+            # per line, so the event loop seldom loses the GIL to it.
+            time.sleep(_GATHER_SECONDS)
+            try:
+                while len(batch) < 1000:
+                    batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                pass
+            lines = [_text(item) for item in batch if not isinstance(item, threading.Event)]
+            if lines:
+                with self._lock:
+                    self.stream.write("\n".join(lines) + "\n")
+                    self.stream.flush()
+            for item in batch:
+                if isinstance(item, threading.Event):
+                    item.set()
+
     def line(self, text: str, style: str | None = None, *, moment: float | None = None) -> None:
         """One timestamped line."""
+        if self._queue is not None:
+            # The moment now, its text on the writer thread.
+            self._queue.put((time.time() if moment is None else moment, text, style, self.color))
+            return
         self.write(f"[{timestamp(moment)}] {text}", style)
 
     def invocation(

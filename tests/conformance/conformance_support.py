@@ -22,6 +22,7 @@ import gc
 import io
 import json
 import math
+import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -611,7 +612,14 @@ def wire_form(datum: Any) -> Any:
         return ("refused by the bytes field", type(value).__name__)
     if kind == "http":
         return ("http", _http_wire(value))
+    if kind == "string" and isinstance(value, str) and " at 0x" in value:
+        # A repr with an object's address (a memoryview in a list both sides turn into
+        # text): the same text but for where each side's copy lives in memory.
+        return (kind, _ADDRESS.sub(" at 0x…", value))
     return (kind, value)
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _http_wire(value: Mapping[str, Any]) -> dict[str, Any]:

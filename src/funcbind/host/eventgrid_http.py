@@ -9,13 +9,14 @@ one event or an array of them.  A reply is ``(status, headers, body)``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 __all__ = [
     "EVENT_TYPE_HEADER",
     "Reply",
     "bad_event_type",
+    "dispatch",
     "handshake",
     "parse_events",
     "reply",
@@ -90,3 +91,33 @@ def bad_event_type(function: str, shown: str | None) -> Reply:
         f"'Notification', 'SubscriptionValidation' or 'Unsubscribe', got "
         f"{'none' if shown is None else repr(shown)}",
     )
+
+
+async def dispatch(
+    method: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    function: str,
+    where: str,
+    notification: Callable[[], Awaitable[Reply]],
+    validated: Callable[[], None] | None = None,
+) -> Reply:
+    """One webhook request for ``function``, dispatched on its ``aeg-event-type``.
+
+    The handshakes and Unsubscribe are answered here; ``notification`` handles the
+    events, and ``validated`` (if given) is told of a subscription validated.
+    """
+    answered = handshake(method, headers)
+    if answered is not None:
+        return answered
+    kind = (headers.get(EVENT_TYPE_HEADER) or "").casefold()
+    if kind == "subscriptionvalidation":
+        if validated is not None:
+            validated()
+        return validation(where, body)
+    if kind == "notification":
+        return await notification()
+    if kind == "unsubscribe":
+        return reply(202)
+    return bad_event_type(function, headers.get(EVENT_TYPE_HEADER))

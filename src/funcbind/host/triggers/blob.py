@@ -36,13 +36,10 @@ from .. import storage_io
 from ..blob_receipts import Receipts, bare_etag
 from ..console import HOST_API_REASON
 from ..eventgrid_http import (
-    EVENT_TYPE_HEADER,
     Reply,
-    bad_event_type,
-    handshake,
+    dispatch,
     parse_events,
     reply,
-    validation,
 )
 from ..expressions import BindingData, BlobPathPattern, TemplateError, substitute_app_settings
 from ..model import Succeeded, function_id, new_invocation_id
@@ -529,17 +526,14 @@ class BlobKind:
         headers: Mapping[str, str],
         body: bytes,
     ) -> Reply:
-        answered = handshake(method, headers)
-        if answered is not None:
-            return answered
-        kind = (headers.get(EVENT_TYPE_HEADER) or "").casefold()
-        if kind == "subscriptionvalidation":
-            return validation(f"function {function.name!r}", body)
-        if kind == "notification":
-            return await _blob_events(runner, function, body)
-        if kind == "unsubscribe":
-            return reply(202)
-        return bad_event_type(function.name, headers.get(EVENT_TYPE_HEADER))
+        return await dispatch(
+            method,
+            headers,
+            body,
+            function=function.name,
+            where=f"function {function.name!r}",
+            notification=lambda: _blob_events(runner, function, body),
+        )
 
 
 KIND = BlobKind()

@@ -29,13 +29,10 @@ from typing import TYPE_CHECKING, Any
 from ...datum import Datum
 from ..binding_config import StorageConfigError, binding_property
 from ..eventgrid_http import (
-    EVENT_TYPE_HEADER,
     Reply,
-    bad_event_type,
-    handshake,
+    dispatch,
     parse_events,
     reply,
-    validation,
 )
 from ..model import Succeeded, new_invocation_id
 
@@ -156,18 +153,17 @@ class EventGridKind:
         headers: Mapping[str, str],
         body: bytes,
     ) -> Reply:
-        answered = handshake(method, headers)
-        if answered is not None:
-            return answered
-        kind = (headers.get(EVENT_TYPE_HEADER) or "").casefold()
-        if kind == "subscriptionvalidation":
-            runner.console.line(f"{function.name}: Event Grid subscription validated", "dim")
-            return validation(_where(function), body)
-        if kind == "notification":
-            return await _notification(runner, function, body)
-        if kind == "unsubscribe":
-            return reply(202)
-        return bad_event_type(function.name, headers.get(EVENT_TYPE_HEADER))
+        return await dispatch(
+            method,
+            headers,
+            body,
+            function=function.name,
+            where=_where(function),
+            notification=lambda: _notification(runner, function, body),
+            validated=lambda: runner.console.line(
+                f"{function.name}: Event Grid subscription validated", "dim"
+            ),
+        )
 
 
 KIND = EventGridKind()

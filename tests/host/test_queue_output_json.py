@@ -1,7 +1,7 @@
 """Queue outputs holding JSON, through the real ``funcbind run`` and Azurite: as the
 Functions host does (``FunctionBinding.ReadAsEnumerable``), a string output that reads as
-a JSON array is one message per item, as a list is; one that reads as a JSON object is
-one message, re-serialised; bytes are one message as they are."""
+a JSON array is one message per item, as a list is; other strings, and bytes, are one
+message as they are."""
 
 from __future__ import annotations
 
@@ -79,13 +79,6 @@ def test_a_list_is_one_message_per_item_as_well(http: httpx.Client, queue: Any) 
     assert messages(queue, 2) == ["a", "b"]
 
 
-def test_a_string_holding_a_json_object_is_one_message_re_serialised(
-    http: httpx.Client, queue: Any
-) -> None:
-    sent(http, "text", b'{ "a": [1, 2] }')
-    assert messages(queue, 1) == ['{"a":[1,2]}']
-
-
 def test_other_strings_and_bytes_are_one_message_as_they_are(
     http: httpx.Client, queue: Any
 ) -> None:
@@ -94,11 +87,23 @@ def test_other_strings_and_bytes_are_one_message_as_they_are(
     assert messages(queue, 2) == ["[not closed", '["a", "b"]']
 
 
+def test_a_string_reading_as_a_json_object_is_stored_as_sent(
+    http: httpx.Client, queue: Any
+) -> None:
+    """docs/host.md: the host parses it too and stores the object re-serialised; the
+    same JSON, its spacing aside."""
+    sent(http, "text", b'{ "a": [1, 2] }')
+    sent(http, "text", b"{not json}")
+    assert messages(queue, 2) == ['{ "a": [1, 2] }', "{not json}"]
+
+
 def test_a_string_that_looks_like_json_and_is_not_fails_and_sends_nothing(
     host: RunningHost, http: httpx.Client, queue: Any
 ) -> None:
     response = http.post("/api/text", content=b"[not json]")
     assert response.status_code == 500
-    host.wait_for(r"binding 'out' \(queue\): a string that starts with '\[' .* is JSON to the host")
+    host.wait_for(
+        r"binding 'out' \(queue\): a string that starts with '\[' .* this one is not JSON"
+    )
     sent(http, "text", b"after")  # the queue holds what comes next, nothing before it
     assert messages(queue, 1) == ["after"]

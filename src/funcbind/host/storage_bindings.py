@@ -289,10 +289,10 @@ def _as_text(datum: Any) -> str:
 def queue_messages(datum: Any) -> list[str | bytes | bytearray | memoryview]:
     """The messages one output value stands for: a JSON array is one message per item.
 
-    As the host reads an output value (``FunctionBinding.ReadAsEnumerable``), JSON is
-    JSON whether the worker sent it typed ``json`` or as a string whose text, trimmed,
-    starts with ``[`` and ends with ``]`` or with ``{`` and ``}``.  ValueError when such
-    a text is not JSON (the host's parse fails the invocation as well).
+    As the host reads an output value (``FunctionBinding.ReadAsEnumerable``), an array
+    is an array whether the worker sent it typed ``json`` or as a string whose text,
+    trimmed, starts with ``[`` and ends with ``]``.  ValueError when such a text is not
+    JSON (the host's parse fails the invocation as well).
     """
     import json
 
@@ -302,14 +302,15 @@ def queue_messages(datum: Any) -> list[str | bytes | bytearray | memoryview]:
     if kind == "json":
         parsed = json.loads(value) if isinstance(value, str | bytes | bytearray) else value
     elif kind == "string":
-        if not _looks_like_json(value):
+        if not _reads_as_json_array(value):
             return [value]
         try:
             parsed = json.loads(value)
         except ValueError as exc:
             raise ValueError(
-                "a string that starts with '[' and ends with ']' (or '{' and '}') is JSON "
-                f"to the host, and this one is not ({exc}); set bytes to send it as it is"
+                "a string that starts with '[' and ends with ']' is a JSON array of "
+                f"messages to the host, and this one is not JSON ({exc}); set bytes to "
+                "send it as one message"
             ) from None
     else:
         return [_as_text(datum)]
@@ -322,10 +323,10 @@ def queue_messages(datum: Any) -> list[str | bytes | bytearray | memoryview]:
     ]
 
 
-def _looks_like_json(text: str) -> bool:
-    """The host's test for a string it parses as JSON (``Utility.IsJson``)."""
+def _reads_as_json_array(text: str) -> bool:
+    """The array half of the host's test for a string it parses (``Utility.IsJson``)."""
     stripped = text.strip()
-    return stripped[:1] + stripped[-1:] in ("[]", "{}")
+    return stripped[:1] == "[" and stripped[-1:] == "]"
 
 
 async def _send_messages(

@@ -248,8 +248,8 @@ def test_client_outputs_the_worker_could_not_write_fail_here() -> None:
 
 
 def test_strict_typing_reads_a_replaced_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fast read goes through the dict behind os.environ; an os.environ replaced by
-    a plain mapping is still read."""
+    """The setting is read through the public mapping, so an os.environ replaced by a
+    plain mapping is read too."""
     assert durable.strict_typing() is False
     monkeypatch.setenv(durable.STRICT_SETTING, "yes")
     assert durable.strict_typing() is True
@@ -257,6 +257,59 @@ def test_strict_typing_reads_a_replaced_environment(monkeypatch: pytest.MonkeyPa
     assert durable.strict_typing() is False
     monkeypatch.setattr(durable.os, "environ", {durable.STRICT_SETTING: "True"})
     assert durable.strict_typing() is True
+
+
+class _RecordingEnviron(dict[str, str]):
+    """An environment that records the names looked up in it."""
+
+    def __init__(self, **values: str) -> None:
+        super().__init__(values)
+        self.asked: list[str] = []
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.asked.append(key)
+        return super().get(key, default)
+
+
+@pytest.mark.parametrize("strict", ["", "1"])
+def test_plain_payloads_do_not_read_the_setting(
+    monkeypatch: pytest.MonkeyPatch, strict: str
+) -> None:
+    """Its lookup costs more than a small payload's parse; plain JSON comes out the same
+    under either typing, so only a payload that could differ asks."""
+    envelope = stock_codec.df_dumps(Money(5, "EUR"))
+    environ = _RecordingEnviron(**{durable.STRICT_SETTING: strict})
+    monkeypatch.setattr(durable.os, "environ", environ)
+    assert durable.loads('{"amount": 5, "tags": ["a"]}') == {"amount": 5, "tags": ["a"]}
+    assert durable.dumps({"amount": 5, "tags": ["a"]}) == '{"amount": 5, "tags": ["a"]}'
+    assert environ.asked == []
+    if strict:
+        with pytest.raises(TypeError, match="strict"):
+            durable.loads(envelope)
+        with pytest.raises(TypeError):
+            durable.dumps([Money(5, "EUR")])
+    else:
+        assert durable.loads(envelope) == Money(5, "EUR")
+        assert durable.dumps([Money(5, "EUR")]) == f"[{envelope}]"
+    assert environ.asked == [durable.STRICT_SETTING] * 2
+
+
+def test_a_json_value_with_to_json_is_an_envelope_under_strict_typing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A dict subclass with to_json is plain JSON to the loose codec, an envelope to the
+    strict one: the shortcut for plain values must not take it."""
+
+    class Priced(dict[str, int]):
+        @staticmethod
+        def to_json(value: Priced) -> dict[str, int]:
+            return {"total": sum(value.values())}
+
+    value = Priced(a=1, b=2)
+    assert durable.dumps(value) == stock_codec.df_dumps(value) == '{"a": 1, "b": 2}'
+    monkeypatch.setenv(durable.STRICT_SETTING, "1")
+    assert durable.dumps(value) == stock_codec.df_dumps(value)
+    assert '"__data__": {"total": 3}' in durable.dumps(value)
 
 
 # -- funcbind's own pipeline: the return value goes back on the trigger --------------------------

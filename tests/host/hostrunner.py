@@ -90,6 +90,23 @@ class RunningHost:
             + self.output[-4000:]
         )
 
+    def exit_status(self, timeout: float = 30) -> int:
+        """The exit status once the process has ended by itself, which must be within
+        ``timeout`` seconds; :attr:`lines` then holds all its output.
+
+        After a test's own Ctrl-C, wait with this rather than :meth:`stop`: a process
+        still shutting down would take the signal :meth:`stop` sends as a second Ctrl-C.
+        """
+        try:
+            status = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"funcbind run still runs {timeout} s after it was told to stop:\n"
+                + self.output[-4000:]
+            ) from None
+        self._reader.join(10)
+        return status
+
     def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)

@@ -406,7 +406,9 @@ def test_ctrl_c_lets_in_flight_requests_finish() -> None:
         host.process.send_signal(signal.SIGINT)
         caller.join(60)
         assert result == {"status": 200, "text": "slow done"}
-        assert host.stop() == 0
+        # The one Ctrl-C stops the host: host.stop() would send a second one, which
+        # could land while the process is still ending.
+        assert host.exit_status() == 0
         assert "stopped" in host.lines[-1]
         # --verbose printed the request line with its status and timing.
         assert any("GET /api/slow?ms=1500 -> 200 in" in line for line in host.lines)

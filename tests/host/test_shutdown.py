@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import signal
 import socket
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,17 +142,6 @@ def waiting_line(count: int) -> str:
     )
 
 
-def exit_status(host: RunningHost) -> int:
-    """The exit status once the process has ended (by itself), which must be soon."""
-    try:
-        return host.process.wait(PROMPTLY)
-    except subprocess.TimeoutExpired:
-        raise AssertionError(
-            f"funcbind run still runs {PROMPTLY} s after it was told to stop:\n"
-            + host.output[-4000:]
-        ) from None
-
-
 # -- one Ctrl-C: in-flight work finishes ---------------------------------------------
 
 
@@ -169,7 +157,7 @@ def test_one_ctrl_c_says_what_it_waits_for_and_lets_it_finish(host: RunningHost)
     response = call.result()
     assert isinstance(response, httpx.Response)
     assert (response.status_code, response.text) == (200, "slow done")
-    assert exit_status(host) == 0
+    assert host.exit_status(PROMPTLY) == 0
     host.stop()
     assert host.lines[-1].endswith("stopped")
     output = host.output
@@ -199,7 +187,7 @@ def test_a_second_ctrl_c_abandons_requests_and_invocations_in_flight(host: Runni
     host.wait_for(waiting_line(2))
     host.process.send_signal(signal.SIGINT)
 
-    assert exit_status(host) == 130
+    assert host.exit_status(PROMPTLY) == 130
     host.stop()
     output = host.output
     assert "stopping now: abandoning 2 invocation(s) in flight" in output
@@ -224,7 +212,7 @@ def test_a_second_ctrl_c_cuts_the_wait_for_a_triggered_invocation(host: RunningH
     in_the_apps_shutdown(host)
     host.process.send_signal(signal.SIGINT)
 
-    assert exit_status(host) == 130
+    assert host.exit_status(PROMPTLY) == 130
     host.stop()
     assert re.search(rf"nap \({nap_id}\) abandoned", host.output)
     assert "Traceback" not in host.output
@@ -241,7 +229,7 @@ def test_a_function_that_carries_on_when_cancelled_does_not_hold_the_stop(
     in_the_apps_shutdown(host)
     host.process.send_signal(signal.SIGINT)
 
-    assert exit_status(host) == 130
+    assert host.exit_status(PROMPTLY) == 130
     host.stop()
     assert re.search(rf"stubborn \({stubborn_id}\) abandoned", host.output)
 
@@ -255,7 +243,7 @@ def test_a_second_sigterm_leaves_a_sync_function_behind_in_its_thread(host: Runn
     host.wait_for(waiting_line(1))
     host.process.send_signal(signal.SIGTERM)
 
-    assert exit_status(host) == 128 + signal.SIGTERM
+    assert host.exit_status(PROMPTLY) == 128 + signal.SIGTERM
     host.stop()
     assert re.search(rf"slow_sync \({request_id}\) abandoned", host.output)
     assert isinstance(call.result(), httpx.HTTPError)
@@ -292,7 +280,7 @@ def test_a_second_ctrl_c_abandons_a_queue_invocation_and_stops_the_hosts_azurite
         in_the_apps_shutdown(host)
         host.process.send_signal(signal.SIGINT)
 
-        assert exit_status(host) == 130
+        assert host.exit_status(PROMPTLY) == 130
         host.stop()
         output = host.output
         assert re.search(rf"nap \({nap_id}\) abandoned", output)

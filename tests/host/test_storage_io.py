@@ -55,6 +55,16 @@ def test_one_output_value_is_one_message_and_a_json_array_is_one_per_item() -> N
     assert queue_messages(Datum(42, "int")) == ["42"]
 
 
+def test_a_string_that_reads_as_a_json_array_is_one_message_per_item() -> None:
+    """The host's Utility.IsJson, trimmed, for an array; other strings are their text."""
+    assert queue_messages(Datum(' ["x", {"b": 2}]\n', "string")) == ["x", '{"b":2}']
+    assert queue_messages(Datum('{ "a": 1 }', "string")) == ['{ "a": 1 }']
+    assert queue_messages(Datum("[x", "string")) == ["[x"]
+    assert queue_messages(Datum("x]", "string")) == ["x]"]
+    with pytest.raises(ValueError, match=r"to the host, and this one is not JSON \(Expecting"):
+        queue_messages(Datum("[x]", "string"))
+
+
 @pytest.mark.parametrize(
     ("name", "valid"),
     [("abc", True), ("a-b-c", True), ("ab", False), ("a--b", False), ("-ab", False),

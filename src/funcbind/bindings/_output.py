@@ -15,7 +15,7 @@ from .._typing import TypeSpec
 from ..datum import Datum
 from ..errors import UnsupportedValueError, describe
 
-__all__ = ["json_datum", "output_accepts"]
+__all__ = ["json_datum", "list_item_error", "output_accepts"]
 
 
 def output_accepts(
@@ -50,3 +50,16 @@ def json_datum(value: Any, expected: str, where: str | None = None) -> Datum:
         raise UnsupportedValueError(
             f"{at}expected {expected}, got {describe(value)} ({exc})"
         ) from exc
+
+
+def list_item_error(where: str, index: int, expected: str, item: Any) -> UnsupportedValueError:
+    """The error for item ``index`` of a list output the family cannot send: it says
+    ``expected`` (after ``where``, the binding) and, for bytes, why and what to do."""
+    hint = (
+        "; a list travels as one JSON array, which cannot hold bytes: decode it to str"
+        if isinstance(item, bytes | bytearray | memoryview)
+        else ""
+    )
+    return UnsupportedValueError(
+        f"{where}, item {index}: expected {expected}, got {describe(item)}{hint}"
+    )

@@ -79,27 +79,12 @@ def register(registry: Registry) -> None:
 def strict_typing() -> bool:
     """Whether ``AZURE_FUNCTIONS_DURABLE_STRICT_TYPING`` asks for strict typing now.
 
-    Read on every call, as azure.functions reads it, from the dict behind
-    ``os.environ``: ``os.environ.get`` of an unset name raises and catches a KeyError
-    inside, which costs more than parsing a small activity input.  Should ``os.environ``
-    be replaced or lack that dict, the plain lookup is used.
+    Read on every call, as azure.functions reads it.  The lookup of an unset name
+    raises and catches a KeyError inside ``os.environ``, which costs more than parsing
+    a small activity input: :func:`loads` and :func:`dumps` ask only when the payload
+    could come out differently under strict typing.
     """
-    environ = os.environ
-    if environ is _ENVIRON and _ENVIRON_DATA is not None:
-        raw = _ENVIRON_DATA.get(_STRICT_KEY)
-        if raw is None:
-            return False
-        text = environ.decodevalue(raw)
-    else:
-        text = environ.get(STRICT_SETTING, "")
-    return text.strip().lower() in _TRUTHY
-
-
-_ENVIRON = os.environ
-_ENVIRON_DATA: dict[Any, Any] | None = getattr(_ENVIRON, "_data", None)
-if not isinstance(_ENVIRON_DATA, dict):  # not CPython's os._Environ
-    _ENVIRON_DATA = None
-_STRICT_KEY = _ENVIRON.encodekey(STRICT_SETTING) if _ENVIRON_DATA is not None else None
+    return os.environ.get(STRICT_SETTING, "").strip().lower() in _TRUTHY
 
 
 def _envelope(value: Any) -> dict[str, Any]:
@@ -141,6 +126,7 @@ def _rebuild(obj: dict[str, Any]) -> Any:
 
 # One encoder, built once (json.dumps builds one per call when given a default).
 _LOOSE_ENCODER = json.JSONEncoder(default=_envelope)
+_PLAIN_ENCODER = json.JSONEncoder()
 _PLAIN_DECODER = json.JSONDecoder()
 _HOOKED_DECODER = json.JSONDecoder(object_hook=_rebuild)
 
@@ -151,6 +137,12 @@ def dumps(value: Any) -> str:
     Strict typing wraps only a top-level object with ``to_json``; everything inside
     must then be plain JSON.
     """
+    if not hasattr(value, "to_json"):
+        try:
+            # Plain JSON is the same text under either typing: the setting is not read.
+            return _PLAIN_ENCODER.encode(value)
+        except TypeError:
+            pass  # an object only an envelope can carry: the setting decides
     if strict_typing():
         if hasattr(value, "to_json"):
             return json.dumps(_envelope(value))
@@ -164,6 +156,11 @@ def loads(text: Any) -> Any:
     Strict typing rebuilds nothing and refuses a top-level envelope (it needs the
     expected type, which a binding is never given).
     """
+    if type(text) is str and "__data__" not in text and "\\u" not in text:
+        # No object in this text can hold the key "__data__" (only a \u escape could
+        # spell it otherwise): no envelope to rebuild or refuse, the same value under
+        # either typing, and the setting is not read.
+        return _PLAIN_DECODER.decode(text)
     if strict_typing():
         value = json.loads(text)
         if isinstance(value, dict) and all(key in value for key in _ENVELOPE_KEYS):
@@ -173,10 +170,6 @@ def loads(text: Any) -> Any:
                 f"{value['__module__']}.{value['__class__']}"
             )
         return value
-    if type(text) is str and "__data__" not in text and "\\u" not in text:
-        # No object in this text can hold the key "__data__" (only a \u escape could
-        # spell it otherwise), so the object hook would return every object as is.
-        return _PLAIN_DECODER.decode(text)
     if isinstance(text, str):
         return _HOOKED_DECODER.decode(text)
     return json.loads(text, object_hook=_rebuild)  # bytes: json detects the encoding

@@ -32,7 +32,7 @@ from ..datum import Datum, DatumLike, parse_json
 from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._common import UNSET, Metadata, wrong_wire_kind
-from ._output import json_datum, output_accepts
+from ._output import json_datum, list_item_error, output_accepts
 from .generic import GenericConverter
 
 __all__ = [
@@ -377,13 +377,5 @@ def _list_entries(items: Iterable[Any]) -> list[Any]:
         elif isinstance(item, Mapping):
             entries.append(dict(item))
         else:
-            hint = (
-                "; a list travels as one JSON array, which cannot hold bytes: decode it to str"
-                if isinstance(item, bytes | bytearray | memoryview)
-                else ""
-            )
-            raise UnsupportedValueError(
-                f"binding {OUTPUT!r}, item {index}: expected {_LIST_ITEM}, "
-                f"got {describe(item)}{hint}"
-            )
+            raise list_item_error(_OUTPUT_LABEL, index, _LIST_ITEM, item)
     return entries

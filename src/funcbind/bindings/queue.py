@@ -33,7 +33,7 @@ from ..errors import (
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from . import storage_sdk
 from ._common import UNSET, Metadata, not_utf8, wrong_wire_kind
-from ._output import json_datum, output_accepts
+from ._output import json_datum, list_item_error, output_accepts
 from .generic import GenericConverter
 
 __all__ = [
@@ -398,15 +398,7 @@ def _encode_list(items: Iterable[Any]) -> Datum:
         elif isinstance(item, str | dict | list | tuple):
             entries.append(item)
         else:
-            hint = (
-                "; a list travels as one JSON array, which cannot hold bytes: decode it to str"
-                if isinstance(item, bytes | bytearray | memoryview)
-                else ""
-            )
-            raise UnsupportedValueError(
-                f"binding {OUTPUT!r}, item {index}: expected {_LIST_ITEM}, "
-                f"got {describe(item)}{hint}"
-            )
+            raise list_item_error(_OUTPUT_LABEL, index, _LIST_ITEM, item)
     try:
         return Datum(json.dumps(entries), "json")
     except (TypeError, ValueError) as exc:

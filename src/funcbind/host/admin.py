@@ -18,23 +18,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .host_api import HostEndpoints
-from .http import (
-    JSON_HEADERS,
-    BadRequest,
-    ClientGone,
-    Receive,
-    Responder,
-    Scope,
-    Send,
-    key_needed,
-    parse_query,
-    presented_key,
-    read_body,
-    read_headers,
-    request_path,
-)
+from .http import JSON_HEADERS, Receive, Responder, Scope, key_needed, request_key, request_path
 from .keys import ADMIN, KeyStore
 from .model import HostedApp, HostedFunction, Outcome, new_invocation_id
+from .mounted import MountedApp
 from .runner import Runner
 from .triggers.kinds import trigger_kind
 from .triggers.polling import wait_unless
@@ -45,31 +32,20 @@ _FUNCTIONS = "/admin/functions/"
 _EXAMPLE = '{"input": "..."}'
 
 
-class AdminApp:
+class AdminApp(MountedApp):
     """The ``/admin/...`` endpoints; keeps track of the invocations it starts.
 
     ``keys`` None means auth is off.
     """
 
     def __init__(self, app: HostedApp, runner: Runner, *, keys: KeyStore | None) -> None:
-        self.app = app
-        self.runner = runner
-        self.keys = keys
+        super().__init__(app, runner, keys=keys)
         self.running: set[asyncio.Task[Any]] = set()
         self._abandoned = asyncio.Event()
         # ping, status, function metadata, warm-up: the host's own endpoints.
         self.host_api = HostEndpoints(app, runner, keys)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        respond = Responder(send)
-        try:
-            await self._handle(scope, receive, respond)
-        except BadRequest as exc:
-            await respond.error(400, str(exc))
-        except ClientGone:
-            return
-
-    async def _handle(self, scope: Scope, receive: Receive, respond: Responder) -> None:
+    async def handle(self, scope: Scope, receive: Receive, respond: Responder) -> None:
         path = request_path(scope)
         folded = path.rstrip("/").casefold()
         method = scope["method"]
@@ -83,12 +59,9 @@ class AdminApp:
                 405, f"{method} is not allowed here; allowed: GET, POST", [(b"allow", b"GET, POST")]
             )
             return
-        if self.keys is not None:
-            _, key = read_headers(scope)
-            key = presented_key(key, parse_query(scope.get("query_string", b"")))
-            if not self.keys.authorize(ADMIN, "", key):
-                await respond.error(401, key_needed("the admin API needs the master key"))
-                return
+        if self.keys is not None and not self.keys.authorize(ADMIN, "", request_key(scope)):
+            await respond.error(401, key_needed("the admin API needs the master key"))
+            return
         name = path.rstrip("/")[len(_FUNCTIONS) :]
         function = self.app.find(name)
         if function is None or function.disabled:
@@ -101,10 +74,7 @@ class AdminApp:
                 f"function {function.name!r} is HTTP-triggered; call it at its URL instead",
             )
             return
-        if function.problem is not None:
-            await respond.error(500, f"function {function.name!r} cannot run: {function.problem}")
-            return
-        body = await read_body(scope, receive, respond, self.app.max_body_size)
+        body = await self.call_body(function, scope, receive, respond)
         if body is None:
             return
         try:

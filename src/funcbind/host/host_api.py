@@ -25,8 +25,7 @@ from typing import Any
 
 from .. import __version__
 from ..lenient_json import loads_lenient
-from .http import JSON_HEADERS, Responder, Scope, key_needed, parse_query, presented_key
-from .http import read_headers as _read_headers
+from .http import JSON_HEADERS, Responder, Scope, key_needed, request_key
 from .keys import ADMIN, KeyStore
 from .model import HTTP_TRIGGER, HostedApp, HostedFunction, Outcome, new_invocation_id
 from .runner import Runner
@@ -107,9 +106,7 @@ class HostEndpoints:
         """True after answering 401 when the request lacks the master key."""
         if self.keys is None:
             return False
-        _, key = _read_headers(scope)
-        key = presented_key(key, parse_query(scope.get("query_string", b"")))
-        if self.keys.authorize(ADMIN, "", key):
+        if self.keys.authorize(ADMIN, "", request_key(scope)):
             return False
         await respond.error(401, key_needed("this admin endpoint needs the master key"))
         return True

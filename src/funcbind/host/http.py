@@ -34,6 +34,7 @@ __all__ = [
     "presented_key",
     "read_body",
     "read_headers",
+    "request_key",
     "request_path",
     "request_url",
     "response_parts",
@@ -194,6 +195,11 @@ def presented_key(header_key: str | None, query: Mapping[str, Datum]) -> str | N
         return header_key
     code = query.get(KEY_QUERY)
     return code.value if code is not None else None
+
+
+def request_key(scope: Scope) -> str | None:
+    """The key a request presents, read where nothing else of its headers or query is."""
+    return presented_key(read_headers(scope)[1], parse_query(scope.get("query_string", b"")))
 
 
 def key_needed(which: str) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..datum import Datum
+from ..errors import EncodeError
 from ..storage.clients import StorageClients
 from ..storage.connections import StorageConnection
 from ..storage.references import blob_reference, queue_reference
@@ -286,7 +287,13 @@ def _as_text(datum: Any) -> str:
 
 
 def queue_messages(datum: Any) -> list[str | bytes | bytearray | memoryview]:
-    """The messages one output value stands for: a JSON array is one message per item."""
+    """The messages one output value stands for: a JSON array is one message per item.
+
+    As the host reads an output value (``FunctionBinding.ReadAsEnumerable``), an array
+    is an array whether the worker sent it typed ``json`` or as a string whose text,
+    trimmed, starts with ``[`` and ends with ``]``.  ValueError when such a text is not
+    JSON (the host's parse fails the invocation as well).
+    """
     import json
 
     kind, value = datum.type, datum.value
@@ -294,18 +301,32 @@ def queue_messages(datum: Any) -> list[str | bytes | bytearray | memoryview]:
         return [value]
     if kind == "json":
         parsed = json.loads(value) if isinstance(value, str | bytes | bytearray) else value
-        items = parsed if isinstance(parsed, list) else [parsed]
-        # The host re-serialises each JSON item compactly (Newtonsoft's defaults), so a
-        # func.QueueMessage is stored as its {"id","body"} object, as the host stores it.
-        return [
-            item
-            if isinstance(item, str)
-            else json.dumps(item, separators=_COMPACT, ensure_ascii=False)
-            for item in items
-        ]
-    if kind == "string":
-        return [value]
-    return [_as_text(datum)]
+    elif kind == "string":
+        if not _reads_as_json_array(value):
+            return [value]
+        try:
+            parsed = json.loads(value)
+        except ValueError as exc:
+            raise ValueError(
+                "a string that starts with '[' and ends with ']' is a JSON array of "
+                f"messages to the host, and this one is not JSON ({exc}); set bytes to "
+                "send it as one message"
+            ) from None
+    else:
+        return [_as_text(datum)]
+    items = parsed if isinstance(parsed, list) else [parsed]
+    # The host re-serialises each JSON item compactly (Newtonsoft's defaults), so a
+    # func.QueueMessage is stored as its {"id","body"} object, as the host stores it.
+    return [
+        item if isinstance(item, str) else json.dumps(item, separators=_COMPACT, ensure_ascii=False)
+        for item in items
+    ]
+
+
+def _reads_as_json_array(text: str) -> bool:
+    """The array half of the host's test for a string it parses (``Utility.IsJson``)."""
+    stripped = text.strip()
+    return stripped[:1] == "[" and stripped[-1:] == "]"
 
 
 async def _send_messages(
@@ -313,7 +334,11 @@ async def _send_messages(
 ) -> None:
     queue = _queue_name(target, binding.name)
     connection = binding.connection
-    texts = [storage_io.encode_message(m, encoding) for m in queue_messages(datum)]
+    try:
+        messages = queue_messages(datum)
+    except ValueError as exc:
+        raise EncodeError(f"binding {binding.name!r} (queue): {exc}") from None
+    texts = [storage_io.encode_message(m, encoding) for m in messages]
     client = clients.queue_client(connection, queue, asynchronous=True)
 
     async def send_all() -> None:

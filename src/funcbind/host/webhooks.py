@@ -11,22 +11,16 @@ extension no trigger kind has or a function it does not serve a 404.  The trigge
 from __future__ import annotations
 
 from .http import (
-    BadRequest,
-    ClientGone,
     Receive,
     Responder,
     Scope,
-    Send,
     key_needed,
     parse_query,
     presented_key,
-    read_body,
     read_headers,
     request_path,
 )
-from .keys import KeyStore
-from .model import HostedApp
-from .runner import Runner
+from .mounted import MountedApp
 from .triggers.kinds import webhook_kind
 
 __all__ = ["PREFIX", "WebhookApp"]
@@ -34,24 +28,10 @@ __all__ = ["PREFIX", "WebhookApp"]
 PREFIX = "/runtime/webhooks/"
 
 
-class WebhookApp:
+class WebhookApp(MountedApp):
     """The ``/runtime/webhooks/...`` endpoints.  ``keys`` None means auth is off."""
 
-    def __init__(self, app: HostedApp, runner: Runner, *, keys: KeyStore | None) -> None:
-        self.app = app
-        self.runner = runner
-        self.keys = keys
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        respond = Responder(send)
-        try:
-            await self._handle(scope, receive, respond)
-        except BadRequest as exc:
-            await respond.error(400, str(exc))
-        except ClientGone:
-            return
-
-    async def _handle(self, scope: Scope, receive: Receive, respond: Responder) -> None:
+    async def handle(self, scope: Scope, receive: Receive, respond: Responder) -> None:
         path = request_path(scope).rstrip("/")
         extension = path[len(PREFIX) :]
         kind = webhook_kind(extension) if extension and "/" not in extension else None
@@ -82,10 +62,7 @@ class WebhookApp:
                 f"serves: [{', '.join(served)}]",
             )
             return
-        if function.problem is not None:
-            await respond.error(500, f"function {function.name!r} cannot run: {function.problem}")
-            return
-        body = await read_body(scope, receive, respond, self.app.max_body_size)
+        body = await self.call_body(function, scope, receive, respond)
         if body is None:
             return
         texts = {name: datum.value for name, datum in headers.items()}

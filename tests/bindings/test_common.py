@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+from datetime import datetime, timezone
+from typing import Any
+
 import azure.functions as func
 import pytest
 
@@ -9,6 +14,7 @@ from funcbind import BindingSpec, Datum, DecodeError, default_registry
 from funcbind.bindings import _common, queue
 from funcbind.bindings._common import UNSET, binding_label
 from funcbind.bindings.blob import stream as blob_stream
+from funcbind.bindings.eventgrid import EventGridEvent
 from funcbind.bindings.http import request as http_request
 
 
@@ -39,3 +45,13 @@ def test_one_unset_sentinel() -> None:
     assert repr(UNSET) == "<unset>"
     for module in (http_request, queue, blob_stream):
         assert module.UNSET is _common.UNSET
+
+
+@pytest.mark.parametrize(
+    "copy_of", [copy.copy, copy.deepcopy, lambda value: pickle.loads(pickle.dumps(value))]
+)
+def test_unset_survives_copies_so_copied_models_still_compute(copy_of: Any) -> None:
+    assert copy_of(UNSET) is UNSET
+    # An Event Grid event keeps its time UNSET until read: a copy must still parse it.
+    event = EventGridEvent({"id": "1", "eventTime": "2024-01-01T00:00:00Z"})
+    assert copy_of(event).event_time == datetime(2024, 1, 1, tzinfo=timezone.utc)

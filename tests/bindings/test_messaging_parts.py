@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -10,8 +12,12 @@ from azure.functions.meta import Datum
 
 from funcbind import DecodeError
 from funcbind.bindings._batch import Batch
-from funcbind.bindings._common import memo_slot
+from funcbind.bindings._common import UNSET, memo_slot
 from funcbind.bindings._metadata import FieldReader
+from funcbind.bindings.eventhub import EventHubEvent
+from funcbind.bindings.eventhub import _Payload as EventHubPayload
+from funcbind.bindings.servicebus import ServiceBusMessage
+from funcbind.bindings.servicebus import _Payload as ServiceBusPayload
 
 FIELDS = FieldReader("someTrigger")
 
@@ -49,6 +55,54 @@ def test_memo_slot_needs_its_slot() -> None:
                 return 1
 
     assert "'_missing'" in f"{caught.value} {caught.value.__cause__}"
+
+
+class Filled:
+    __slots__ = ("_calls", "_value")
+
+    def __init__(self) -> None:
+        self._calls = 0
+        self._value = UNSET
+
+    @memo_slot
+    def value(self) -> Any:
+        self._calls += 1
+        return None  # a computed None is a value, not "not computed yet"
+
+
+def test_memo_slot_computes_a_slot_filled_with_unset_once() -> None:
+    thing = Filled()
+    assert (thing.value, thing.value, thing._calls) == (None, None, 1)
+
+
+@pytest.mark.parametrize(
+    ("model", "payload"),
+    [
+        (ServiceBusMessage, ServiceBusPayload(Datum(b"{}", "bytes"), {})),
+        (EventHubEvent, EventHubPayload(Datum(b"{}", "bytes"), {}, "eventHubTrigger")),
+    ],
+)
+def test_the_models_fill_every_memo_slot(model: type, payload: Any) -> None:
+    # Reading an empty slot raises and catches an AttributeError, several times the cost
+    # of the read itself: a field added without filling its slot shows up here.
+    made = model(payload)
+    empty = [
+        name
+        for name in model.__slots__
+        if name not in ("_payload", "_index") and getattr(made, name, None) is not UNSET
+    ]
+    assert empty == []
+
+
+@pytest.mark.parametrize(
+    "copy_of", [copy.copy, copy.deepcopy, lambda made: pickle.loads(pickle.dumps(made))]
+)
+def test_a_copied_model_still_reads_its_fields(copy_of: Any) -> None:
+    metadata = {"UserProperties": Datum("{}", "json"), "MessageId": Datum("m-1", "string")}
+    message = ServiceBusMessage(ServiceBusPayload(Datum(b"body", "bytes"), metadata))
+    assert message.message_id == "m-1"  # one field computed before the copy, one after
+    copied = copy_of(message)
+    assert (copied.message_id, copied.get_body(), copied.label) == ("m-1", b"body", None)
 
 
 def test_batch_is_filled_once_on_first_use() -> None:

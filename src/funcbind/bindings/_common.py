@@ -23,6 +23,11 @@ class _Unset:
     def __repr__(self) -> str:
         return "<unset>"
 
+    def __reduce__(self) -> str:
+        # The one UNSET by name: a pickled or deep-copied model must find its empty
+        # memo slots still ``is UNSET``, not a copy of it that reads as a value.
+        return "UNSET"
+
 
 UNSET: Any = _Unset()
 
@@ -57,8 +62,11 @@ _T = TypeVar("_T")
 class memo_slot(Generic[_T]):
     """A read-only property computed on first access and kept in the slot ``_<name>``.
 
-    Lazy models declare ``__slots__`` for their memo fields; an unset slot is what
-    "not computed yet" means, so a constructor need not fill one slot per field.
+    Lazy models declare ``__slots__`` for their memo fields.  "Not computed yet" is a
+    slot holding :data:`UNSET`, or an empty slot.  A model read field by field should
+    fill its slots with UNSET in its constructor: an empty slot answers with an
+    AttributeError, and raising and catching one costs about ten times the read itself
+    (a whole invocation through the worker reads each field once, so always this path).
     """
 
     def __init__(self, compute: Callable[[Any], _T]) -> None:
@@ -85,11 +93,13 @@ class memo_slot(Generic[_T]):
             return self
         slot = self._slot
         try:
-            return slot.__get__(obj, owner)
-        except AttributeError:
+            value = slot.__get__(obj, owner)
+        except AttributeError:  # a slot its constructor left empty
+            value = UNSET
+        if value is UNSET:
             value = self._compute(obj)
             slot.__set__(obj, value)
-            return value
+        return value
 
     def __set__(self, obj: object, value: object) -> None:
         # Read-only, as the azure.functions properties it stands in for.

@@ -15,7 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..datetimes import parse_datetime, parse_timespan
-from ..datum import COLLECTION_FIELDS, DatumLike, parse_json, python_value
+from ..datum import (
+    COLLECTION_FIELDS,
+    JSON_ERRORS,
+    DatumLike,
+    json_error,
+    json_loads,
+    python_value,
+)
 from ..errors import DecodeError, describe
 
 __all__ = ["FieldReader"]
@@ -124,7 +131,13 @@ class FieldReader:
         return result
 
     def _json(self, text: Any, name: str, index: int | None = None) -> Any:
-        return parse_json(text, self.where(name, index), got=f"invalid JSON {describe(text)}")
+        # The parser is called directly, and the message built only on failure: describing
+        # the text costs a repr of all of it, more than parsing an array of properties.
+        try:
+            return json_loads(text)
+        except JSON_ERRORS as exc:
+            where, got = self.where(name, index), f"invalid JSON {describe(text)}"
+            raise json_error(exc, where, got=got) from exc
 
     # -- items of an array (already Python values) ----------------------------------
 

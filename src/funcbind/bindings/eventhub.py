@@ -36,7 +36,7 @@ from ..errors import (
 )
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._batch import Batch, Payload, compile_decoder
-from ._common import Metadata, memo_slot, wrong_wire_kind
+from ._common import UNSET, Metadata, memo_slot, wrong_wire_kind
 from ._metadata import FieldReader
 from ._output import json_datum, output_accepts
 
@@ -134,12 +134,14 @@ class EventHubEvent(StockEventHubEvent):
         # replace, so it is deliberately not called.
         self._payload = payload
         self._index = index
+        # Filled slots: a read of an empty one raises, which costs more than the read.
+        self._body = self._enqueued_time = self._iothub_metadata = self._metadata = UNSET
+        self._offset = self._partition_key = self._sequence_number = UNSET
 
     def get_body(self) -> bytes:
         """The event body: bytes (``str`` for the text items of an ``eventHub`` input)."""
-        try:
-            body = self._body
-        except AttributeError:  # the slot is unset until the first call
+        body = self._body
+        if body is UNSET:
             payload, index = self._payload, self._index
             body = self._body = payload.single_body() if index is None else payload.body(index)
         return cast(bytes, body)

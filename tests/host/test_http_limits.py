@@ -122,6 +122,30 @@ def test_a_body_in_pieces_within_the_timeout_is_served(host: RunningHost) -> Non
         pieces.close()
 
 
+def test_a_large_body_then_the_next_head_on_one_connection_is_served(host: RunningHost) -> None:
+    pipelined = connect(host)
+    try:
+        # Pipelined: a body larger than a head may be, and in the same bytes the start of
+        # the next request's head, which is no large head.
+        size = MAX_HEAD_BYTES * 7 + 1000
+        pipelined.sendall(
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % size
+            + b"x" * size
+            + b"GET /api/hello HTTP/1.1\r\nHost: x\r\n"
+        )
+        time.sleep(0.2)
+        pipelined.sendall(b"\r\n")
+        answers = b""
+        while answers.count(b"HTTP/1.1 ") < 2 or not answers.endswith(b"!"):
+            chunk = pipelined.recv(65536)
+            assert chunk, f"closed after {answers[:200]!r}"
+            answers += chunk
+        assert answers.startswith(b"HTTP/1.1 201 ")
+        assert b"HTTP/1.1 200 " in answers
+    finally:
+        pipelined.close()
+
+
 def test_a_slow_header_client_gets_408_while_others_are_served(host: RunningHost) -> None:
     slow = connect(host)
     slow.sendall(b"GET /api/hello HTTP/1.1\r\nHost: x\r\n")  # and never the blank line

@@ -224,6 +224,7 @@ def _httptools_protocol() -> type[Any]:
             self._header_fields = 0
             self._header_bytes = 0
             self._body_pending = False  # a head was read, its body has not all arrived
+            self._ended_here = False  # a request ended in the bytes being parsed
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -234,11 +235,16 @@ def _httptools_protocol() -> type[Any]:
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
+            self._ended_here = False
             super().data_received(data)
             if self.transport.is_closing():
                 return
             if self._reading_head:
-                self._head_received += len(data)
+                # Bytes that ended another request (a pipelined one) are not this head's:
+                # such a piece is not counted, so a large body before a head is never
+                # taken for a large head.
+                if not self._ended_here:
+                    self._head_received += len(data)
                 if self._head_received > MAX_HEAD_BYTES:
                     self._send_error(431, "request headers too large")
                 elif self._timer is None:
@@ -278,6 +284,7 @@ def _httptools_protocol() -> type[Any]:
 
         def on_message_complete(self) -> None:
             self._body_pending = False
+            self._ended_here = True
             self._disarm()
             super().on_message_complete()
 
@@ -318,8 +325,8 @@ def _httptools_protocol() -> type[Any]:
 
         def _timed_out(self) -> None:
             self._timer = None
-            if self.transport.is_closing():
-                return
+            if self.transport.is_closing() or self.transport.get_protocol() is not self:
+                return  # closed, or handed over (a WebSocket upgrade)
             if self._body_pending:
                 # The body stalled while the function waits for it: it sees the client gone.
                 self.transport.close()

@@ -44,6 +44,8 @@ def host(request: pytest.FixtureRequest) -> Iterator[RunningHost]:
     env = {
         "FUNCBIND_REQUEST_HEADERS_TIMEOUT": str(HEADERS_TIMEOUT),
         "FUNCBIND_HTTP_PARSER": request.param,
+        # The default limit, whatever app settings earlier tests left in os.environ.
+        "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT": str(100 * 1024 * 1024),
     }
     running = RunningHost(WEBAPP, "--no-auth", env=env)
     try:

@@ -473,9 +473,8 @@ def uvicorn_config(application: Any, verbose: bool = False) -> uvicorn.Config:
 
     return uvicorn.Config(
         application,
-        # h11, through the host's own protocol class: the connection limits (431, 408,
-        # the connection bound) are built on it.  httptools parses faster but has no
-        # header limits of its own, so it would turn them off silently.
+        # The host's own protocol class (httptools', else h11's): it adds the connection
+        # limits (431, 408, stalled bodies) that uvicorn's parsers lack.
         http=host_protocol(),
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         limit_concurrency=MAX_CONNECTIONS,

@@ -54,6 +54,9 @@ class TextSink(Protocol):
 # The formatted second of the last timestamp: strftime costs more than the rest of a
 # console line, and lines come many to a second (two per invocation).
 _last_second: list[tuple[int, str]] = [(-1, "")]
+# The milliseconds of a timestamp, with the "Z" after them, looked up rather than
+# formatted: every console line has one.
+_MILLIS = tuple(f"{ms:03d}Z" for ms in range(1000))
 
 
 def timestamp(moment: float | None = None) -> str:
@@ -64,7 +67,8 @@ def timestamp(moment: float | None = None) -> str:
     if cached != second:
         prefix = datetime.fromtimestamp(second, _UTC).strftime("%Y-%m-%dT%H:%M:%S.")
         _last_second[0] = (second, prefix)  # one tuple: threads see the old pair or the new
-    return f"{prefix}{min(int((now - second) * 1000), 999):03d}Z"
+    millis = int((now - second) * 1000)
+    return prefix + _MILLIS[millis if millis < 1000 else 999]
 
 
 # ``log_format``: Core Tools' lines (``Executing 'Functions.x' ...``, the function's own
@@ -85,12 +89,17 @@ _GATHER_SECONDS = 0.005
 _Queued = Union[str, "tuple[float, str, str | None, bool]", threading.Event]
 
 
-def _text(item: str | tuple[float, str, str | None, bool]) -> str:
-    if isinstance(item, str):
-        return item
-    moment, text, style, color = item
-    text = f"[{timestamp(moment)}] {text}"
-    return f"{_STYLES[style]}{text}{_RESET}" if style and color else text
+def _texts(batch: list[_Queued]) -> list[str]:
+    """The lines of a batch as written: queued moments turned into timestamps."""
+    lines = []
+    for item in batch:
+        if type(item) is tuple:
+            moment, text, style, color = item
+            text = f"[{timestamp(moment)}] {text}"
+            lines.append(f"{_STYLES[style]}{text}{_RESET}" if style and color else text)
+        elif type(item) is str:
+            lines.append(item)
+    return lines
 
 
 class Console:
@@ -156,7 +165,7 @@ class Console:
                     batch.append(self._queue.get_nowait())
             except queue.Empty:
                 pass
-            lines = [_text(item) for item in batch if not isinstance(item, threading.Event)]
+            lines = _texts(batch)
             if lines:
                 with self._lock:
                     self.stream.write("\n".join(lines) + "\n")

@@ -9,7 +9,7 @@ Every failure answers a short JSON body ``{"error": ...}``; a malformed request 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
@@ -170,23 +170,26 @@ def parse_query(query_string: bytes) -> dict[str, Datum]:
     try:
         text = query_string.decode("utf-8")
         if "%" in text or "+" in text:
-            pairs = parse_qsl(text, errors="strict")
-        else:  # nothing to decode: split by hand, as parse_qsl would
-            pairs = [
-                (name, value)
-                for name, _, value in (part.partition("=") for part in text.split("&"))
-                if value
-            ]
+            pairs: Iterable[tuple[str, str]] = parse_qsl(text, errors="strict")
+        else:  # nothing to decode: split by hand, as parse_qsl would (empty values dropped)
+            pairs = map(_split_pair, text.split("&"))
     except UnicodeDecodeError:
         raise BadRequest("the query string is not valid UTF-8 once percent-decoded") from None
     query: dict[str, Datum] = {}
     for name, value in pairs:
+        if not value:
+            continue
         existing = query.get(name)
         if existing is None:
             query[name] = Datum(value, "string")
         else:
             existing.value = f"{existing.value},{value}"
     return query
+
+
+def _split_pair(part: str) -> tuple[str, str]:
+    name, _, value = part.partition("=")
+    return name, value
 
 
 def presented_key(header_key: str | None, query: Mapping[str, Datum]) -> str | None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
+from typing import NamedTuple
 
 from ..datetimes import parse_datetime
 from ..errors import DecodeError, FuncbindError
@@ -399,9 +400,12 @@ def _precedence(parts: Sequence[str | _Parameter]) -> int:
 # -- matching -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RouteMatch:
-    """A route whose path and method both match, with its route values."""
+class RouteMatch(NamedTuple):
+    """A route whose path and method both match, with its route values.
+
+    A named tuple rather than a frozen dataclass: one is built per request, and a frozen
+    dataclass pays ``object.__setattr__`` for each field.
+    """
 
     route: Route
     values: dict[str, str]

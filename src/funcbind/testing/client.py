@@ -103,7 +103,9 @@ class FunctionAppClient:
         if transport is None:  # a live host (base_url): a plain client over the network
             self._http = httpx.Client(base_url=self._async.http.base_url)
         else:
-            self._http = httpx.Client(
+            from .http_client import HostHTTPClient
+
+            self._http = HostHTTPClient(
                 transport=_loop_transport(self._loop, transport),
                 base_url=self._async.http.base_url,
                 event_hooks={"response": [self._async.note_unrouted]},

@@ -135,7 +135,9 @@ class AsyncFunctionAppClient:
 
         self.transport = asgi_transport(self._application)
         port = self._hosted.local_settings.local_http_port or DEFAULT_PORT
-        self._http = httpx.AsyncClient(
+        from .http_client import AsyncHostHTTPClient
+
+        self._http = AsyncHostHTTPClient(
             transport=self.transport,
             base_url=f"http://localhost:{port}",
             event_hooks={"response": [self._unrouted]},

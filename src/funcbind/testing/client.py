@@ -102,9 +102,9 @@ class FunctionAppClient:
         if transport is None:  # a live host (base_url): a plain client over the network
             self._http = httpx.Client(base_url=self._async.http.base_url)
         else:
-            from .http_client import HostHTTPClient
+            from .http_client import host_http_client
 
-            self._http = HostHTTPClient(
+            self._http = host_http_client(
                 transport=_loop_transport(self._loop, transport),
                 base_url=self._async.http.base_url,
                 event_hooks={"response": [self._async.note_unrouted]},

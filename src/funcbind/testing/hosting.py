@@ -134,9 +134,9 @@ class AsyncFunctionAppClient:
 
         self.transport = asgi_transport(self._application)
         port = self._hosted.local_settings.local_http_port or DEFAULT_PORT
-        from .http_client import AsyncHostHTTPClient
+        from .http_client import async_host_http_client
 
-        self._http = AsyncHostHTTPClient(
+        self._http = async_host_http_client(
             transport=self.transport,
             base_url=f"http://localhost:{port}",
             event_hooks={"response": [self._unrouted]},

@@ -8,35 +8,38 @@ steps of httpx's are most of it, both repeated work with the same answer:
   is immutable, so each joined URL is kept (per ``base_url``, a bounded number);
 * reading cookies from a response: the standard library's cookie jar builds a
   ``urllib`` request for every response only to find no ``Set-Cookie`` header in
-  most; :class:`HostCookies` hands it only the responses that have one.
+  most; the clients' cookie store hands it only the responses that have one.
 
-Everything else (hooks, auth, redirects, cookies sent, streaming) is httpx's own.  This
-module imports httpx, so it is imported only when a client opens.
+Everything else (hooks, auth, redirects, cookies sent, streaming) is httpx's own.  The
+classes are made when the first client is (httpx is an optional dependency).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
+    from httpx._client import BaseClient as _ClientBase
+else:
+    _ClientBase = object
 
-__all__ = ["AsyncHostHTTPClient", "HostCookies", "HostHTTPClient"]
+__all__ = ["async_host_http_client", "host_http_client"]
 
 _SET_COOKIE = frozenset({b"set-cookie", b"set-cookie2"})
 # Distinct request URLs kept per client; a test that makes more starts over.
 _URLS_KEPT = 256
 
 
-class HostCookies(httpx.Cookies):
-    """httpx's cookie store, which skips the jar for a response that sets no cookie."""
+def host_http_client(**options: Any) -> httpx.Client:
+    """An ``httpx.Client`` (options as its own) for the sync test client."""
+    return _classes()[1](**options)
 
-    def extract_cookies(self, response: httpx.Response) -> None:
-        # The jar reads nothing but these headers from a response, so a response
-        # without them leaves it as it was.
-        for name, _ in response.headers.raw:
-            if name.lower() in _SET_COOKIE:
-                super().extract_cookies(response)
-                return
+
+def async_host_http_client(**options: Any) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` (options as its own) for the async test client."""
+    return _classes()[2](**options)
 
 
 class _JoinedURLs:
@@ -59,19 +62,13 @@ class _JoinedURLs:
         return joined
 
 
-if TYPE_CHECKING:
-    from httpx._client import BaseClient as _ClientBase
-else:
-    _ClientBase = object
-
-
 class _HostClientParts(_ClientBase):
     """What both clients change: the cookie store and the URL join."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._joined = _JoinedURLs()
-        self._host_cookies = HostCookies(super().cookies)
+        self._host_cookies = _classes()[0](super().cookies)
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -79,7 +76,7 @@ class _HostClientParts(_ClientBase):
 
     @cookies.setter
     def cookies(self, cookies: Any) -> None:
-        self._host_cookies = HostCookies(cookies)
+        self._host_cookies = _classes()[0](cookies)
 
     def _merge_url(self, url: httpx.URL | str) -> httpx.URL:
         if not isinstance(url, str):
@@ -88,9 +85,26 @@ class _HostClientParts(_ClientBase):
         return joined if joined is not None else self._joined.keep(url, super()._merge_url(url))
 
 
-class HostHTTPClient(_HostClientParts, httpx.Client):
-    """``httpx.Client`` for the sync test client (see the module's docstring)."""
+@functools.cache
+def _classes() -> tuple[type[httpx.Cookies], type[httpx.Client], type[httpx.AsyncClient]]:
+    """The classes, made on first use: httpx is an optional dependency (``testing``)."""
+    import httpx
 
+    class HostCookies(httpx.Cookies):
+        """httpx's cookie store, which skips the jar for a response that sets no cookie."""
 
-class AsyncHostHTTPClient(_HostClientParts, httpx.AsyncClient):
-    """``httpx.AsyncClient`` for the async test client (see the module's docstring)."""
+        def extract_cookies(self, response: httpx.Response) -> None:
+            # The jar reads nothing but these headers from a response, so a response
+            # without them leaves it as it was.
+            for name, _ in response.headers.raw:
+                if name.lower() in _SET_COOKIE:
+                    super().extract_cookies(response)
+                    return
+
+    class HostHTTPClient(_HostClientParts, httpx.Client):
+        """``httpx.Client`` for the sync test client (see the module's docstring)."""
+
+    class AsyncHostHTTPClient(_HostClientParts, httpx.AsyncClient):
+        """``httpx.AsyncClient`` for the async test client (see the module's docstring)."""
+
+    return HostCookies, HostHTTPClient, AsyncHostHTTPClient

@@ -12,6 +12,11 @@ Both sides send the same GET with an ``httpx.Client`` (keep-alive) and check the
 
 Row ``function=async`` calls greet (a coroutine, on the loop); ``function=sync`` calls
 HttpHello (a sync function: one hop to the thread pool and back, on both sides).
+
+Where the client's time goes (cProfile over 2,000 requests): about half is the host's
+own request path (routing, converters, the call, the response), the rest httpx building
+the request and reading the response, one run of the client's event loop per call, and
+the transport to the ASGI app; the sync row adds the thread-pool hop (~0.1 ms).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The example app (examples/) served by the test client: the host itself, in-process.
 
 HTTP goes through the host's ASGI app with no socket; queue and timer functions run
-as their triggers run them; storage is the session's Azurite (started in the
-background while the HTTP tests run); the listeners run in ``client.listening()``.
+as their triggers run them; storage is the session's Azurite (in memory, started in the
+background once the tests are collected, so it boots while the HTTP tests run); the
+listeners run in ``client.listening()``.  The tests that use storage are marked
+``azurite``: ``-m "not azurite"`` runs the rest, which never start it.
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ def test_seed_objects_are_azure_functions_types() -> None:
 # -- storage: the session's Azurite --------------------------------------------------------------
 
 
+@pytest.mark.azurite
 def test_blob_input_bound_by_a_route_value(client: FunctionAppClient) -> None:
     client.storage.upload_blob("samples/report.csv", b"id,total\n1,9.5\n")
     response = client.http.get("/api/files/report.csv")
@@ -132,17 +135,20 @@ def test_blob_input_bound_by_a_route_value(client: FunctionAppClient) -> None:
     ]
 
 
+@pytest.mark.azurite
 def test_blob_input_that_does_not_exist(client: FunctionAppClient) -> None:
     response = client.http.get("/api/files/missing.txt")
     assert response.status_code == 404
     assert response.text == "No blob named 'missing.txt' in 'samples'."
 
 
+@pytest.mark.azurite
 def test_a_route_value_that_would_leave_its_segment(client: FunctionAppClient) -> None:
     response = client.http.get("/api/files/%2E%2E")
     assert response.status_code == 400 and "'..'" in response.json()["error"]
 
 
+@pytest.mark.azurite
 def test_queue_output_through_out(client: FunctionAppClient) -> None:
     client.storage.clear_queue("outqueue")
     assert client.http.get("/api/EnqueueMessage", params={"body": "ship it"}).text == "ship it"
@@ -152,6 +158,7 @@ def test_queue_output_through_out(client: FunctionAppClient) -> None:
     assert client.storage.queue_messages("outqueue") == ["ship it"]
 
 
+@pytest.mark.azurite
 def test_queue_output_not_set_sends_nothing(client: FunctionAppClient) -> None:
     client.storage.clear_queue("outqueue")
     client.http.get("/api/EnqueueMessage")
@@ -159,6 +166,7 @@ def test_queue_output_not_set_sends_nothing(client: FunctionAppClient) -> None:
     assert client.storage.queue_messages("outqueue") == []
 
 
+@pytest.mark.azurite
 def test_queue_trigger_with_queue_output(client: FunctionAppClient) -> None:
     client.storage.clear_queue("receipts")
     order = {"id": "A-17", "lines": [{"qty": 2, "price": 1.25}, {"qty": 1, "price": 7}]}
@@ -168,6 +176,7 @@ def test_queue_trigger_with_queue_output(client: FunctionAppClient) -> None:
     assert client.storage.queue_messages("receipts") == ['{"order": "A-17", "total": 9.5}']
 
 
+@pytest.mark.azurite
 def test_a_bad_queue_message_fails_without_outputs(client: FunctionAppClient) -> None:
     client.storage.clear_queue("receipts")
     invocation = client.queue_trigger("process_order", "not json")
@@ -193,6 +202,7 @@ def test_an_event_of_the_wrong_kind(client: FunctionAppClient) -> None:
 # -- admin-only functions, and the listeners -----------------------------------------------------
 
 
+@pytest.mark.azurite
 def test_admin_runs_non_http_functions(client: FunctionAppClient) -> None:
     client.storage.clear_queue("receipts")
     response = client.http.post("/admin/functions/heartbeat", json={"input": ""})
@@ -208,6 +218,7 @@ def test_admin_runs_non_http_functions(client: FunctionAppClient) -> None:
     assert client.storage.queue_messages("receipts") == ['{"order": 1, "total": 3.0}']
 
 
+@pytest.mark.azurite
 def test_the_queue_listener_takes_a_message_from_storage(client: FunctionAppClient) -> None:
     client.storage.clear_queue("receipts")
     with client.listening():

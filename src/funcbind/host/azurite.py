@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -70,7 +70,7 @@ class Azurite:
     process: subprocess.Popen[str]
     host: str
     ports: dict[str, int]
-    location: Path
+    location: Path | None  # None: the data lives in Azurite's memory only
     _output: list[str] = field(default_factory=list, repr=False)
     _reader: threading.Thread | None = field(default=None, repr=False)
 
@@ -149,7 +149,7 @@ def _node_bin_candidates(start: Path | None) -> Iterator[Path]:
 
 
 def start_azurite(
-    location: Path,
+    location: Path | None,
     *,
     host: str = "127.0.0.1",
     blob_port: int = 0,
@@ -157,20 +157,27 @@ def start_azurite(
     table_port: int = 0,
     executable: str | None = None,
     timeout: float = 60.0,
+    launched: Callable[[subprocess.Popen[str]], None] | None = None,
 ) -> Azurite:
-    """Start Azurite with its data under ``location``; port 0 lets it pick a free port.
+    """Start Azurite with its data under ``location``, or in memory only when it is None
+    (nothing written to disk, and a faster start); port 0 lets it pick a free port.
 
     Returns once every service reports that it listens; raises :class:`AzuriteError`
     with Azurite's own output when it exits or does not get there within ``timeout``.
+    ``launched`` is given the process as soon as it runs (whoever may stop it first).
     """
-    location.mkdir(parents=True, exist_ok=True)
+    if location is None:
+        persistence = ["--inMemoryPersistence"]
+    else:
+        location.mkdir(parents=True, exist_ok=True)
+        persistence = ["--location", str(location)]
     command = [
         executable or find_azurite(),
         "--silent",
         "--disableTelemetry",
         "--skipApiVersionCheck",
         "--loose",
-        "--location", str(location),
+        *persistence,
         "--blobHost", host, "--blobPort", str(blob_port),
         "--queueHost", host, "--queuePort", str(queue_port),
         "--tableHost", host, "--tablePort", str(table_port),
@@ -183,6 +190,8 @@ def start_azurite(
         text=True,
         start_new_session=True,  # Ctrl-C in a terminal reaches the host, which stops us
     )
+    if launched is not None:
+        launched(process)
     azurite = Azurite(process=process, host=host, ports={}, location=location)
     ready = threading.Event()
     azurite._reader = threading.Thread(

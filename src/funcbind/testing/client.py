@@ -39,9 +39,8 @@ class _Loop:
         self.loop = asyncio.new_event_loop()
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
+        # The check without the exception get_running_loop() raises: once per request.
+        if asyncio._get_running_loop() is None:
             return self.loop.run_until_complete(coroutine)
         coroutine.close()
         raise ClientError(
@@ -103,7 +102,9 @@ class FunctionAppClient:
         if transport is None:  # a live host (base_url): a plain client over the network
             self._http = httpx.Client(base_url=self._async.http.base_url)
         else:
-            self._http = httpx.Client(
+            from .http_client import host_http_client
+
+            self._http = host_http_client(
                 transport=_loop_transport(self._loop, transport),
                 base_url=self._async.http.base_url,
                 event_hooks={"response": [self._async.note_unrouted]},

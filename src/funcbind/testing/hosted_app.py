@@ -142,7 +142,9 @@ def _observed_plan(
     if plan.is_async:
 
         async def observed_async(**kwargs: Any) -> Any:
-            return await later(kwargs, original(**kwargs))
+            returned = await original(**kwargs)
+            keep(kwargs, returned)
+            return returned
 
         observed: Callable[..., Any] = observed_async
     else:

@@ -119,14 +119,13 @@ class AsyncFunctionAppClient:
         try:
             self._hosted = hosted_app.load_app(self.app_dir, self.auth, self.allow_errors)
             hosted_app.observe(self._hosted, self._captured)
-            if hosted_app.uses_development_storage(self._hosted) and not self.azurite.started:
-                # Started meanwhile: a test of HTTP-only functions never waits for it.
-                ready = asyncio.wrap_future(self.azurite.starting())
-                ready.add_done_callback(_retrieved)  # a failure is raised where it is awaited
-                self._azurite_ready = ready
+            if hosted_app.uses_development_storage(self._hosted):
                 self._storage_functions = frozenset(
                     f.name for f in self._hosted.functions.values() if hosted_app.uses_storage(f)
                 )
+                if self.azurite.expected is not False:
+                    # Started meanwhile: a test of HTTP-only functions never waits for it.
+                    self._azurite_starting()
             self._application = self._serve(self._hosted)
         except BaseException:
             self._restore_environment()
@@ -135,7 +134,9 @@ class AsyncFunctionAppClient:
 
         self.transport = asgi_transport(self._application)
         port = self._hosted.local_settings.local_http_port or DEFAULT_PORT
-        self._http = httpx.AsyncClient(
+        from .http_client import async_host_http_client
+
+        self._http = async_host_http_client(
             transport=self.transport,
             base_url=f"http://localhost:{port}",
             event_hooks={"response": [self._unrouted]},
@@ -182,10 +183,18 @@ class AsyncFunctionAppClient:
         runner.run = observed_run  # type: ignore[method-assign]
         return application
 
-    async def _storage_ready(self) -> None:
+    def _azurite_starting(self) -> asyncio.Future[Any]:
         ready = self._azurite_ready
-        if ready is not None:
-            await asyncio.shield(ready)  # raises AzuriteError when it could not start
+        if ready is None:
+            ready = asyncio.wrap_future(self.azurite.starting())
+            ready.add_done_callback(_retrieved)  # a failure is raised where it is awaited
+            self._azurite_ready = ready
+        return ready
+
+    async def _storage_ready(self) -> None:
+        if self._storage_functions:  # the app uses development storage
+            # Raises AzuriteError when it could not start.
+            await asyncio.shield(self._azurite_starting())
 
     async def close(self) -> None:
         """Stop listening, let admin calls finish, close storage; raise if calls were left

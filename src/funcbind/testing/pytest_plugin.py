@@ -1,7 +1,7 @@
 """The pytest plugin for testing function apps (entry point ``pytest11``, name ``funcbind``).
 
-Opt-in and light: importing it imports pytest and the standard library only, it adds no
-autouse fixture and starts nothing.  A test that asks for a fixture gets it:
+Opt-in and light: importing it imports pytest and the standard library only, and it adds
+no autouse fixture.  A test that asks for a fixture gets it:
 
 - ``function_app``: a :class:`~funcbind.testing.FunctionAppClient` on the app named by
   ``@pytest.mark.funcbind_app("path", **options)``, else ``--funcbind-app PATH``, else
@@ -10,6 +10,10 @@ autouse fixture and starts nothing.  A test that asks for a fixture gets it:
   instead: the same HTTP tests run against the real server.
 - ``azurite``: the session's :class:`~funcbind.testing.AzuriteSession`, started.
 - ``events``: the :mod:`funcbind.testing.events` module.
+
+It starts nothing, except when the tests about to run need storage: when one of them is
+marked ``@pytest.mark.azurite`` or asks for the ``azurite`` fixture, the session's Azurite
+starts in the background as soon as collection ends, and boots while the first tests run.
 
 When a test fails, the invocations it made are added to its report: outcome,
 exception with traceback, and log records.  ``-p no:funcbind`` turns the plugin off.
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from .storage import AzuriteSession
 
 MARKER = "funcbind_app"
+STORAGE_MARKER = "azurite"
 _INVOCATIONS = "funcbind.testing.invocation"
 _STORAGE = "funcbind.testing.storage"
 _SHOWN = 5
@@ -61,7 +66,56 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(path, **options): the function app (and FunctionAppClient options) the "
         "function_app fixture loads",
     )
+    config.addinivalue_line(
+        "markers",
+        f"{STORAGE_MARKER}: the test needs development storage; the session's Azurite starts "
+        "in the background once the tests are collected",
+    )
     config.pluginmanager.register(_fixtures(), "funcbind-testing-fixtures")
+
+
+@functools.cache
+def _expected_before() -> pytest.StashKey[bool | None]:
+    """What the shared Azurite session expected before this pytest session said."""
+    import pytest
+
+    return pytest.StashKey[bool | None]()
+
+
+@functools.cache
+def _deselected_storage() -> pytest.StashKey[bool]:
+    """Where a session notes that tests marked as needing storage were deselected."""
+    import pytest
+
+    return pytest.StashKey[bool]()
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items and any(_needs_storage(item) for item in items):
+        items[0].session.stash[_deselected_storage()] = True
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start Azurite in the background when a test about to run needs it: its boot
+    (seconds) then overlaps the tests that run before.  When the tests say what they
+    need (some are marked) and none of those run, clients do not start it on opening."""
+    if session.config.option.collectonly:
+        return
+    needed = any(_needs_storage(item) for item in session.items)
+    if not needed and not session.stash.get(_deselected_storage(), False):
+        return  # no test is marked: the clients decide, as without pytest
+    from .storage import AzuriteSession
+
+    shared = AzuriteSession.shared()
+    session.stash[_expected_before()] = shared.expected
+    shared.expected = needed
+    if needed:
+        shared.starting()
+
+
+def _needs_storage(item: pytest.Item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return item.get_closest_marker(STORAGE_MARKER) is not None or "azurite" in fixtures
 
 
 def _fixtures() -> object:
@@ -72,7 +126,7 @@ def _fixtures() -> object:
     class Fixtures:
         @pytest.fixture(scope="session")
         def azurite(self) -> AzuriteSession:
-            """The session's Azurite (free loopback ports, temporary data), started."""
+            """The session's Azurite (free loopback ports, data in memory), started."""
             from .storage import AzuriteSession
 
             session = AzuriteSession.shared()
@@ -205,6 +259,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     sessions = module.AzuriteSession
     before = session.stash.get(_shared_before(), None)
     shared = sessions._shared
+    if shared is not None and _expected_before() in session.stash:
+        shared.expected = session.stash[_expected_before()]
     if shared is not None and shared is not before:
         shared.stop()
     if before is not None:

@@ -4,7 +4,8 @@
 their development-storage endpoints known) and starts Azurite on those ports only
 when an app or a test first needs storage; a session that uses none never starts it.
 It wraps :func:`funcbind.host.azurite.start_azurite`, the same launcher ``funcbind
-run`` uses; the data lives in a temporary folder removed when it stops.
+run`` uses; the data lives in Azurite's memory only (``--inMemoryPersistence``), so
+nothing is written to disk and nothing is left when it stops.
 :class:`StorageHelper` seeds blobs and queue messages and reads what functions wrote,
 through the Storage SDKs, on the account of ``UseDevelopmentStorage=true``.
 """
@@ -15,11 +16,10 @@ import atexit
 import base64
 import concurrent.futures
 import contextlib
-import shutil
+import functools
 import socket
-import tempfile
+import subprocess
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -35,6 +35,14 @@ class StoragePathError(FuncbindError, ValueError):
 
 
 _SERVICES = ("blob", "queue", "table")
+# How long stop() gives an Azurite it ended mid-start to go.
+_BOOT_GONE = 10.0
+
+
+def _stopped() -> Exception:
+    from ..host.azurite import AzuriteError
+
+    return AzuriteError("expected Azurite to start, but its session was stopped meanwhile")
 
 
 class AzuriteSession:
@@ -47,11 +55,17 @@ class AzuriteSession:
         self._lock = threading.Lock()
         self._own = azurite is None
         self._azurite = azurite
-        self._location: Path | None = None
         self._starting: concurrent.futures.Future[Azurite] | None = None
+        # The Azurite process while it boots: what stop() ends without waiting for it.
+        self._booting: subprocess.Popen[str] | None = None
         self.ports: dict[str, int] = (
             dict(azurite.ports) if azurite is not None else _free_ports(len(_SERVICES))
         )
+        # Whether the tests about to run use storage, when a test runner knows it (the
+        # pytest plugin, from the azurite marker).  None: nobody knows, and a client of
+        # an app with storage bindings starts Azurite in the background as it opens;
+        # False: clients start it only when a function or a test first uses storage.
+        self.expected: bool | None = None
 
     @property
     def started(self) -> bool:
@@ -78,60 +92,86 @@ class AzuriteSession:
         )
 
     def start(self) -> Azurite:
-        """Start Azurite on the reserved ports unless it runs already; return it."""
-        from ..host.azurite import start_azurite
-
-        with self._lock:
-            if self._azurite is not None:
-                return self._azurite
-            self._location = Path(tempfile.mkdtemp(prefix="funcbind-azurite-"))
-            try:
-                self._azurite = start_azurite(
-                    self._location,
-                    blob_port=self.ports["blob"],
-                    queue_port=self.ports["queue"],
-                    table_port=self.ports["table"],
-                )
-            except BaseException:
-                shutil.rmtree(self._location, ignore_errors=True)
-                raise
-            AzuriteSession._running.add(self)
+        """Start Azurite on the reserved ports unless it runs already; return it once it
+        listens."""
+        if self._azurite is not None:
             return self._azurite
+        return self.starting().result()
 
     def starting(self) -> concurrent.futures.Future[Azurite]:
         """Start Azurite in a thread of its own; the future is done once it listens.
 
         Nothing waits for it: a client closing early leaves the start to finish, and
-        :meth:`stop` (at the latest at exit) waits for it before stopping Azurite.
+        :meth:`stop` (at the latest at exit) ends it, booted or not.
         """
         with self._lock:
             if self._starting is None:
                 future: concurrent.futures.Future[Azurite] = concurrent.futures.Future()
+                if self._azurite is not None:
+                    future.set_result(self._azurite)
+                else:
+                    threading.Thread(
+                        target=self._boot, args=(future,), name="azurite-start", daemon=True
+                    ).start()
                 self._starting = future
-                threading.Thread(
-                    target=self._start_into, args=(future,), name="azurite-start", daemon=True
-                ).start()
             return self._starting
 
-    def _start_into(self, future: concurrent.futures.Future[Azurite]) -> None:
+    def _boot(self, future: concurrent.futures.Future[Azurite]) -> None:
+        from ..host.azurite import start_azurite
+
         try:
-            future.set_result(self.start())
+            # In memory: nothing to write to disk or to clean up, and a faster start.
+            azurite = start_azurite(
+                None,
+                blob_port=self.ports["blob"],
+                queue_port=self.ports["queue"],
+                table_port=self.ports["table"],
+                launched=functools.partial(self._launched, future),
+            )
         except BaseException as exc:
             future.set_exception(exc)
+            return
+        with self._lock:
+            self._booting = None
+            if self._starting is future:
+                self._azurite = azurite
+                AzuriteSession._running.add(self)
+                kept = True
+            else:
+                kept = False  # stopped while it booted
+        if not kept:
+            azurite.stop()
+            future.set_exception(_stopped())
+            return
+        future.set_result(azurite)
+
+    def _launched(
+        self, future: concurrent.futures.Future[Azurite], process: subprocess.Popen[str]
+    ) -> None:
+        with self._lock:
+            current = self._starting is future
+            if current:
+                self._booting = process
+        if not current:  # stopped before Azurite even ran: end it at once
+            process.terminate()
 
     def stop(self) -> None:
-        """Stop the Azurite this session started (never one it was given) and remove its data."""
+        """Stop the Azurite this session started (never one it was given), even one still
+        starting."""
         with self._lock:
-            self._starting = None
+            starting, self._starting = self._starting, None
+            booting, self._booting = self._booting, None
             AzuriteSession._running.discard(self)
-            azurite, self._azurite = self._azurite, None
-            if azurite is not None and self._own:
-                azurite.stop()
-            if self._location is not None:
-                shutil.rmtree(self._location, ignore_errors=True)
-                self._location = None
-            if not self._own:
-                self._azurite = azurite  # still the owner's, still running
+            azurite = self._azurite
+            if self._own:
+                self._azurite = None
+        if booting is not None:
+            booting.terminate()  # its start ends with an AzuriteError, which nobody awaits
+        if azurite is not None and self._own:
+            azurite.stop()
+        if starting is not None and not starting.done():
+            with contextlib.suppress(Exception):
+                starting.exception(_BOOT_GONE)
 
     # -- the one of the process, and those left running ----------------------------
 

@@ -27,6 +27,7 @@ ASGIApp = Callable[
 ]
 # What the host sees as the peer of a request made through the client.
 CLIENT_ADDRESS = ("127.0.0.1", 50000)
+_FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 
 
 def asgi_transport(app: ASGIApp) -> httpx.AsyncBaseTransport:
@@ -73,10 +74,17 @@ def asgi_transport(app: ASGIApp) -> httpx.AsyncBaseTransport:
             await app(scope, receive, send)
             if not started:
                 raise RuntimeError("the ASGI app ended without starting a response")
+            headers = list(started.get("headers", ()))
+            content = b"".join(chunks)
+            if not any(name.lower() in _FRAMING for name, _ in headers):
+                # A server frames every body; this one's whole length is known.
+                headers.append((b"content-length", str(len(content)).encode()))
+            # A stream, as a transport over a socket returns it: the client reads it
+            # (which also sets response.elapsed), and httpx does no more than that.
             return httpx.Response(
                 started["status"],
-                headers=started.get("headers", []),
-                content=b"".join(chunks),
+                headers=headers,
+                stream=httpx.ByteStream(content),
                 request=request,
             )
 

@@ -29,7 +29,7 @@ from ..errors import AnnotationError, DecodeError, UnsupportedDatumError, descri
 from ..registry import BindingSpec, Decoder
 from ..storage.clients import StorageClients, default_clients
 from ..storage.connections import ConnectionSettingError, Service, StorageConnection
-from ..storage.downloads import download_options, readinto_write_behind
+from ..storage.downloads import download_options
 from ..storage.references import (
     BLOB_SOURCE,
     QUEUE_SOURCE,
@@ -447,22 +447,9 @@ def _pending_downloader_class() -> type:
         method = getattr(SyncDownloader, name, None)  # older SDKs lack some
         if method is not None:
             setattr(PendingSyncStorageStreamDownloader, name, _opening_first(method))
-    PendingSyncStorageStreamDownloader.readinto = _opening_first(  # type: ignore[method-assign]
-        _readinto_write_behind(SyncDownloader.readinto)
-    )
     PendingSyncStorageStreamDownloader.__qualname__ = "PendingSyncStorageStreamDownloader"
     PendingSyncStorageStreamDownloader.__module__ = __name__
     return PendingSyncStorageStreamDownloader
-
-
-def _readinto_write_behind(readinto: Callable[[Any, Any], int]) -> Callable[[Any, Any], int]:
-    """The SDK's readinto, with the next chunk downloaded while the stream takes this one."""
-
-    @functools.wraps(readinto)
-    def write_behind(self: Any, stream: Any) -> int:
-        return readinto_write_behind(self, stream, readinto)
-
-    return write_behind
 
 
 def _opening_first(method: Callable[..., Any]) -> Callable[..., Any]:

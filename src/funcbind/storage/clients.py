@@ -40,17 +40,14 @@ __all__ = [
 # presized by the response's Content-Length: 8 bytes per byte of content; blocks; their
 # joined copy).  funcbind's StorageStreamDownloader binding takes that list away
 # (storage/downloads.py), and a block as large as the chunk leaves nothing to join, so a
-# chunk costs about itself.  Its readinto writes one chunk while the next one downloads
-# (storage/downloads.py again), so it holds the first chunk, the one being written and
-# the one arriving: 1 MiB first and then 5 MiB per request, about 11 MiB at most
-# whatever the blob size, in few requests (request count, not bytes, is what a download
-# spends its time on; and Azurite computes an MD5 of every range of 4 MiB or less before
-# sending it, a second pass over the data that a 5 MiB range skips).  (A download_blob()
-# call of the function's own keeps the SDK's list: about 10 times a chunk; with the
-# SDK's defaults, 32 MiB first, about 290 MiB.)  The aio SDK needs about three times a
-# chunk, so aio clients use 2 MiB for both.
-DEFAULT_FIRST_CHUNK_SIZES: Mapping[bool, int] = {False: 1 * 1024 * 1024, True: 2 * 1024 * 1024}
-DEFAULT_CHUNK_SIZES: Mapping[bool, int] = {False: 5 * 1024 * 1024, True: 2 * 1024 * 1024}
+# chunk costs about itself: sync clients fetch 2 MiB first and then 6 MiB per request,
+# each read as one block.  A download through the binding holds about 8 MiB whatever the
+# blob size, in few requests (request count, not bytes, is what a download spends its
+# time on).  (A download_blob() call of the function's own keeps the SDK's list: about
+# 10 times a chunk; with the SDK's defaults, 32 MiB first, about 290 MiB.)  The aio SDK
+# needs about three times a chunk, so aio clients use 2 MiB for both.
+DEFAULT_FIRST_CHUNK_SIZES: Mapping[bool, int] = {False: 2 * 1024 * 1024, True: 2 * 1024 * 1024}
+DEFAULT_CHUNK_SIZES: Mapping[bool, int] = {False: 6 * 1024 * 1024, True: 2 * 1024 * 1024}
 DEFAULT_DERIVED_CACHE_SIZE = 128
 
 
@@ -73,7 +70,7 @@ class StorageClients:
     ``await aclose()`` for async clients) closes everything; the object stays usable.
 
     ``chunk_size`` sets the blob download request size, the first request's too
-    (default: 1 MiB first and 5 MiB after it sync, 2 MiB async; see
+    (default: 2 MiB first and 6 MiB after it sync, 2 MiB async; see
     ``DEFAULT_CHUNK_SIZES``).
     """
 

@@ -17,10 +17,10 @@ untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["UnsizedStream", "download_options", "readinto_write_behind", "unsized_download"]
+__all__ = ["UnsizedStream", "unsized_download"]
 
 
 class UnsizedStream:
@@ -63,93 +63,3 @@ def download_options() -> dict[str, Any]:
     except ImportError:
         return {}
     return {"cls": unsized_download}
-
-
-# -- readinto: the next chunk downloads while the caller's stream takes this one -------
-#
-# The SDK's sequential readinto alternates: download a chunk, write it, download the
-# next.  A function's stream usually does work on what it is given (hashing, parsing,
-# writing a file), and meanwhile the connection sits idle.  readinto_write_behind hands
-# each chunk to one writer thread and downloads the next one at once, so the stream's work
-# and the network overlap; both release the GIL for large buffers (socket reads, hashing,
-# file writes).  At most two chunks are in memory besides the first one the SDK keeps:
-# the one being written and the one arriving (the hand-off waits for the writer).  The
-# SDK still does everything else: ranges, retries, validation, decryption, progress.
-
-
-class _WriteBehind:
-    """A stream whose writes run on one writer thread, one chunk behind the caller."""
-
-    __slots__ = ("_context", "_executor", "_pending", "_stream")
-
-    def __init__(self, stream: Any) -> None:
-        import concurrent.futures
-        import contextvars
-
-        self._stream = stream
-        # The writes run in the caller's context (tracing spans, context variables).
-        self._context = contextvars.copy_context()
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            1, thread_name_prefix="funcbind-readinto"
-        )
-        self._pending: concurrent.futures.Future[Any] | None = None
-
-    def write(self, data: bytes) -> int:
-        self.wait()  # the previous chunk is written: at most one in the writer's hands
-        self._pending = self._executor.submit(self._context.run, self._stream.write, data)
-        return len(data)
-
-    def wait(self) -> None:
-        """Block until the last write has finished; raise what it raised."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
-
-    def close(self, *, failed: bool) -> None:
-        """Finish the last write (its error is dropped if the download ``failed``)."""
-        try:
-            if failed:
-                if self._pending is not None:
-                    import concurrent.futures
-
-                    concurrent.futures.wait([self._pending])
-                self._pending = None
-            else:
-                self.wait()
-        finally:
-            self._executor.shutdown(wait=True)
-
-
-def readinto_write_behind(downloader: Any, stream: Any, readinto: Callable[[Any, Any], int]) -> int:
-    """``readinto(downloader, stream)``, the SDK's own, with the stream written behind.
-
-    Used only where the SDK downloads one chunk at a time and more than one request is
-    left (``max_concurrency`` 1, nothing read yet, the blob bigger than the first
-    chunk); otherwise the SDK's readinto runs as it is.  The first chunk's write then
-    returns its length at once, as a complete write does; every chunk is written exactly
-    once, in order, and readinto returns only after the last write has finished.
-    """
-    if not _worth_a_writer(downloader):
-        return readinto(downloader, stream)
-    behind = _WriteBehind(stream)
-    failed = True
-    try:
-        count = readinto(downloader, behind)
-        failed = False
-    finally:
-        behind.close(failed=failed)
-    return count
-
-
-def _worth_a_writer(downloader: Any) -> bool:
-    # SDK state read without calling anything; a name this SDK lacks means "no".
-    state = vars(downloader)
-    content = state.get("_current_content")
-    return (
-        state.get("_max_concurrency") == 1
-        and state.get("_read_offset") == 0
-        and not state.get("_text_mode")
-        and isinstance(content, bytes)
-        and isinstance(state.get("size"), int)
-        and state["size"] > len(content)
-    )

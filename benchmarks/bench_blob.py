@@ -126,6 +126,11 @@ def test_decode_trigger_and_read_fields(benchmark: Any, impl: str) -> None:
 @pytest.mark.benchmark(group="blob: decode + read() 256 MiB")
 @pytest.mark.parametrize("impl", IMPLS)
 def test_decode_and_read_all(benchmark: Any, impl: str, payload_256mib: bytes) -> None:
+    # Neither side copies: both read() through an io.BytesIO that shares the wire's bytes
+    # and returns that very object (asserted below), so one call takes about a
+    # microsecond whatever the size.  It is timed like the other short calls (many
+    # calls per round), not in a handful of single-call rounds: one call alone measures
+    # the timer and the cold caches more than the call.
     datum = Datum(payload_256mib, "bytes")
     decode = decoder(impl)
 
@@ -133,8 +138,8 @@ def test_decode_and_read_all(benchmark: Any, impl: str, payload_256mib: bytes) -
         content: bytes = decode(datum, None).read()
         return content
 
-    content = benchmark.pedantic(run, rounds=BIG_ROUNDS, iterations=1)
-    assert len(content) == len(payload_256mib)
+    content = benchmark(run)
+    assert content is payload_256mib
     del content
     benchmark.extra_info["peak_bytes"] = peak_memory(run)
 

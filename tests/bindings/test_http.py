@@ -301,6 +301,38 @@ def test_decode_reads_nothing_but_method_and_url(registry: Registry) -> None:
     assert CountingMap.reads == 3
 
 
+class LazyWireMap(Mapping[str, Any]):
+    """A wire map that is not a dict (the worker's maps make each Datum when it is read)."""
+
+    def __init__(self, entries: dict[str, Any]) -> None:
+        self.entries = entries
+        self.read: list[str] = []
+        self.iterated = 0
+
+    def __getitem__(self, name: str) -> Any:
+        self.read.append(name)
+        return self.entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self.iterated += 1
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def test_header_lookups_read_one_entry_of_a_lazy_wire_map(registry: Registry) -> None:
+    datum = load("post_json_bytes")
+    headers = datum.value["headers"] = LazyWireMap(datum.value["headers"])
+    request = decode(registry, datum)
+    assert request.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert request.headers.get("ACCEPT") == "*/*"
+    assert (headers.read, headers.iterated) == (["content-type", "accept"], 0)
+    assert request.headers.get("x-not-sent", "-") == "-"  # a miss reads it all, once
+    assert headers.iterated == 1
+    assert dict(request.headers) == {name: item.value for name, item in headers.entries.items()}
+
+
 def test_headers_sent_with_upper_case_names_are_found(registry: Registry) -> None:
     datum = load("empty_body")
     datum.value["headers"] = {"X-Custom": funcbind.Datum("1", "string")}

@@ -478,9 +478,12 @@ def big_blob(storage_data: StorageData) -> str:
     name = "big.bin"
     with BlobServiceClient.from_connection_string(storage_data.settings[CONNECTION]) as service:
         client = service.get_blob_client(storage_data.container, name)
-        client.stage_block("block-0", hashlib.sha256(b"seed").digest() * (MiB // 32))
+        client.stage_block("block-0", BIG_BLOCK)
         client.commit_block_list([BlobBlock("block-0")] * (BIG // MiB))
     return name
+
+
+BIG_BLOCK = hashlib.sha256(b"seed").digest() * (MiB // 32)
 
 
 class HashingSink:
@@ -514,6 +517,8 @@ def test_readinto_keeps_memory_flat(storage_data: StorageData, big_blob: str) ->
     finally:
         tracemalloc.stop()
     assert sink.written == BIG
+    # Several chunks, written behind the download: every byte once, in order.
+    assert sink.digest.digest() == hashlib.sha256(BIG_BLOCK * (BIG // MiB)).digest()
     assert peak < 16 * MiB, f"peak {peak / MiB:.1f} MiB for a {BIG // MiB} MiB blob"
 
 

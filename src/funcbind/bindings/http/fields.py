@@ -40,15 +40,15 @@ class RequestHeaders(HttpRequestHeaders):
     not found as sent.
     """
 
-    __slots__ = ("_raw", "_source", "_where")
-    _all: dict[str, str] | None = None  # the full dict once built (in the instance dict)
+    __slots__ = ("_all", "_raw", "_source", "_where")
 
     def __init__(self, source: Mapping[str, Any] | None, where: str = "http request") -> None:
         # The base __init__ copies and lower-cases everything up front; that is the
         # work this class exists to avoid.
         self._source = source
         self._where = where
-        self._raw = source if isinstance(source, dict) else None
+        self._raw = source if type(source) is dict or isinstance(source, Mapping) else None
+        self._all: dict[str, str] | None = None  # the full dict, once built
 
     @property
     def __http_headers__(self) -> dict[str, str]:  # type: ignore[override]
@@ -63,35 +63,41 @@ class RequestHeaders(HttpRequestHeaders):
             self._raw = None  # from now on every lookup is one dict lookup
         return full
 
-    # Lookups first try the name as sent; they run for every header a function reads,
-    # so the common path is spelled out in each rather than shared through a helper.
+    # Lookups first read the wire map by the lower-cased name, inline in each method:
+    # they run for every header a function reads.  Anything unexpected there (no such
+    # name, a plain str or a bad value, a key that is not a str) goes to the full dict,
+    # which decides.
 
     def __getitem__(self, key: str) -> str:
+        raw = self._raw
+        if raw is not None:
+            try:
+                value = raw[key.lower()].value
+            except (KeyError, AttributeError, TypeError):
+                pass
+            else:
+                if type(value) is str:
+                    return value
         try:
             name = key.lower()
         except AttributeError:
             raise KeyError(key) from None
-        raw = self._raw
-        if raw is not None:
-            item = raw.get(name)
-            if item is not None:
-                value = item if type(item) is str else getattr(item, "value", None)
-                if type(value) is str:
-                    return value
         return self._full()[name]
 
     def get(self, key: str, default: Any = None) -> Any:
+        raw = self._raw
+        if raw is not None:
+            try:
+                value = raw[key.lower()].value
+            except (KeyError, AttributeError, TypeError):
+                pass
+            else:
+                if type(value) is str:
+                    return value
         try:
             name = key.lower()
         except AttributeError:  # a key that is not a str is simply absent
             return default
-        raw = self._raw
-        if raw is not None:
-            item = raw.get(name)
-            if item is not None:
-                value = item if type(item) is str else getattr(item, "value", None)
-                if type(value) is str:
-                    return value
         return self._full().get(name, default)
 
     def __contains__(self, key: object) -> bool:
@@ -267,12 +273,12 @@ def encode_text(text: str, where: str) -> bytes:
 
 def parse_json_body(source: bytes | str, where: str) -> Any:
     """The body parsed as JSON; bytes must be UTF-8 (as azure.functions requires)."""
-    if not source:
-        raise DecodeError(f"{where}, field 'body': expected JSON, got an empty body")
     try:  # the bytes as they are, no decoded copy; a failure is read again below
         return _loads(source)
     except (ValueError, RecursionError):
         pass
+    if not source:
+        raise DecodeError(f"{where}, field 'body': expected JSON, got an empty body")
     if isinstance(source, str):
         text = source
     else:

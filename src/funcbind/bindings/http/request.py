@@ -45,40 +45,63 @@ class HttpRequest(azure.functions.http.HttpRequest):
     claims identities) and ``datum`` (the raw wire value, for anything else).
     """
 
-    # What decoding sets lives in slots.  The lazy fields start as these class-level
-    # defaults and land in the instance dict (the azure.functions bases have no
-    # __slots__, so there is one) when first built: decoding pays for none of them.
-    __slots__ = ("_datum", "_method", "_url", "_where", "_wire")
-    _headers: RequestHeaders | None = None
-    _params: Mapping[str, str] | None = None
-    _route_params: Mapping[str, str] | None = None
-    _body: bytes | None = None
-    _json: Any = UNSET
-    _form: Form | None = None
-    _files: Files | None = None
-    _cookies: Mapping[str, str] | None = None
-    _identities: list[Any] | None = None
+    # Every field lives in a slot, the lazy ones too (None or UNSET until built): a slot
+    # is read in a few instructions, where a class-level default behind an empty
+    # instance dict costs a dict miss and a class lookup on every read, and the first
+    # field built would create that dict.  __init__ sets them all, which costs less.
+    __slots__ = (
+        "_body",
+        "_cookies",
+        "_datum",
+        "_files",
+        "_form",
+        "_headers",
+        "_identities",
+        "_json",
+        "_method",
+        "_params",
+        "_route_params",
+        "_url",
+        "_where",
+        "_wire",
+    )
+    _headers: RequestHeaders | None
+    _params: Mapping[str, str] | None
+    _route_params: Mapping[str, str] | None
+    _body: bytes | None
+    _json: Any
+    _form: Form | None
+    _files: Files | None
+    _cookies: Mapping[str, str] | None
+    _identities: list[Any] | None
 
     def __init__(self, datum: DatumLike, where: str = "http request") -> None:
         wire = datum.value
         try:
-            item = wire["method"]
-            method = item if type(item) is str else item.value
-            item = wire["url"]
-            url = item if type(item) is str else item.value
+            method = wire["method"].value
+            url = wire["url"].value
             if type(method) is not str or type(url) is not str:
                 raise TypeError
-        except (KeyError, AttributeError, TypeError):
+        except (KeyError, AttributeError, TypeError):  # plain strings, or bad wire data
             method = required_text(wire, "method", where)
             url = required_text(wire, "url", where)
         self._datum = datum
         self._wire: Mapping[str, Any] = wire
         self._where = where
-        self._method = method.upper()
+        self._method = method
         self._url = url
+        self._headers = None
+        self._params = None
+        self._route_params = None
+        self._body = None
+        self._json = UNSET
+        self._form = None
+        self._files = None
+        self._cookies = None
+        self._identities = None
 
     def __repr__(self) -> str:
-        return f"<{type(self).__module__}.{type(self).__qualname__} {self._method} {self._url}>"
+        return f"<{type(self).__module__}.{type(self).__qualname__} {self.method} {self._url}>"
 
     @property
     def datum(self) -> DatumLike:
@@ -88,7 +111,8 @@ class HttpRequest(azure.functions.http.HttpRequest):
     @property
     def method(self) -> str:
         """The request method, upper-case."""
-        return self._method
+        # Upper-cased when read, not at decode: most functions never read it.
+        return self._method.upper()
 
     @property
     def url(self) -> str:
@@ -100,8 +124,7 @@ class HttpRequest(azure.functions.http.HttpRequest):
         """Request headers; names lower-case, lookups case-insensitive."""
         headers = self._headers
         if headers is None:
-            wire = self._wire
-            headers = self._headers = RequestHeaders(wire.get("headers"), self._where)
+            headers = self._headers = RequestHeaders(self._wire.get("headers"), self._where)
         return headers
 
     @property
@@ -146,10 +169,18 @@ class HttpRequest(azure.functions.http.HttpRequest):
         """
         parsed = self._json
         if parsed is UNSET:
-            parsed = self._json = parse_json_body(
-                self._body if self._body is not None else read_body(self._wire, self._where),
-                self._where,
-            )
+            body: Any = self._body
+            if body is None:
+                # What Python workers send, read in place (read_body() for the rest): the
+                # parse itself is most of this call, so each step around it counts.
+                item: Any = self._wire.get("body")
+                try:
+                    body = item.value if item.type == "bytes" else None
+                except AttributeError:
+                    body = None
+                if type(body) is not bytes:
+                    body = read_body(self._wire, self._where)
+            parsed = self._json = parse_json_body(body, self._where)
         return parsed
 
     @property
@@ -222,7 +253,10 @@ class HttpRequestConverter:
         request = HttpRequest
 
         def decode(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
-            kind = getattr(datum, "type", None)
+            try:
+                kind = datum.type
+            except AttributeError:
+                kind = None
             if kind == "http":
                 return request(datum, where)
             if nullable and (kind is None or getattr(datum, "value", None) is None):

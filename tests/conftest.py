@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from funcbind.host.azurite import Azurite
 from funcbind.testing.storage import AzuriteSession
+
+# Hypothesis' default 200 ms deadline per example is a wall-time assertion, and on a
+# shared 2-core machine a slow moment fails it; the suite asserts on results, never on time.
+settings.register_profile("funcbind", deadline=None)
+settings.load_profile("funcbind")
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,9 @@ def app_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def host(app_dir: Path) -> Iterator[RunningHost]:
-    running = RunningHost(app_dir, "--reload")
+    # Bytecode is written, as on a user's machine: an edit of the same size within the
+    # same second as the last one must not be served from the stale cached bytecode.
+    running = RunningHost(app_dir, "--reload", env={"PYTHONDONTWRITEBYTECODE": ""})
     try:
         yield running
     finally:

@@ -70,6 +70,7 @@ class Reloader:
         names = sorted({self._shown(path) for path in changed})
         self.console.line(f"reload: {', '.join(names)} changed; loading the app again", "dim")
         self._forget_app_modules()
+        _drop_cached_bytecode(changed)
         try:
             new = self.load()
         except FuncbindError as exc:
@@ -156,3 +157,23 @@ class Reloader:
                         continue
                     stamps[path] = (stat.st_mtime_ns, stat.st_size)
         return stamps
+
+
+def _drop_cached_bytecode(changed: Iterable[Path]) -> None:
+    """Remove the cached bytecode of the changed sources.
+
+    Python trusts a ``__pycache__`` file whose recorded source size and modification
+    time (in whole seconds) match; an edit that keeps the size and lands in the same
+    second as the one before would otherwise be served as the old version.
+    """
+    from importlib.util import cache_from_source
+
+    for path in changed:
+        if path.suffix != ".py":
+            continue
+        try:
+            Path(cache_from_source(str(path))).unlink(missing_ok=True)
+        except (NotImplementedError, OSError):
+            # No cache tag (an unusual interpreter) or a file we may not remove: Python
+            # then compares sizes and times as usual, as a fresh process would.
+            pass

@@ -577,6 +577,24 @@ def test_metadata_with_kinds_the_workers_reject(pb: Any) -> None:
     assert metadata["Scores"].python_value == [1.5]
 
 
+def test_empty_text_and_json_keep_their_kind(pb: Any) -> None:
+    # Non-empty text and JSON are recognised by reading the field alone (a oneof member
+    # that is not empty is the one set); an empty one still needs, and gets, WhichOneof.
+    raw = {
+        "Text": pb.TypedData(string=""),
+        "Json": pb.TypedData(json=""),
+        "Bytes": pb.TypedData(bytes=b""),
+        "Unset": pb.TypedData(),
+    }
+    metadata = metadata_from_typed_data(raw)
+    assert metadata["Text"] == Datum("", "string")
+    assert metadata["Json"] == Datum("", "json")
+    assert metadata["Bytes"] == Datum(b"", "bytes")
+    assert metadata["Unset"] == Datum(None, None)
+    for key, message in raw.items():
+        assert datum_from_typed_data(message) == metadata[key], key
+
+
 def test_azure_functions_reads_lazy_metadata() -> None:
     metadata = metadata_from_typed_data(_queue_metadata(STAND_IN))
     message = QueueMessageInConverter.decode(Datum("hello", "string"), trigger_metadata=metadata)

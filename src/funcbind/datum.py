@@ -68,8 +68,18 @@ class Datum:
     @property
     def python_value(self) -> Any:
         """The value as plain Python: JSON parsed, collections as lists."""
-        if self.type == "json" and self.value is not None:  # the common case, one call less
-            return json_loads(self.value)
+        value = self.value
+        if self.type == "json" and value is not None:
+            # The common case, with json_loads inlined: no call but the parser's own.
+            decode = _fast_decode
+            if decode is _UNRESOLVED:
+                return json_loads(value)
+            if decode is not None:
+                try:
+                    return decode(value)
+                except _FAST_REFUSALS:
+                    pass  # the standard library decides, as in json_loads
+            return _stdlib_loads(value)
         return python_value(self)
 
     def __eq__(self, other: object) -> bool:

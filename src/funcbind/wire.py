@@ -77,12 +77,20 @@ def datum_from_typed_data(td: Any) -> Datum:
     if td is None:
         return Datum(None, None)
     try:
+        # Text first, read before WhichOneof: it is the most common kind, and a oneof
+        # member that is not empty is the one set, so non-empty text needs no other call.
+        text = td.string
+        if text:
+            datum: Datum = _new_instance(Datum)
+            datum.value = text
+            datum.type = "string"
+            return datum
         kind = td.WhichOneof("data")
     except (AttributeError, TypeError, ValueError) as exc:
         raise DecodeError(f"expected a TypedData message, got {describe(td)} ({exc})") from None
     # The common kinds first, inline: a dict dispatch and a call cost more than they do.
     if kind == "string":
-        return Datum(td.string, kind)
+        return Datum(text, kind)
     if kind == "bytes":
         return Datum(td.bytes, kind)
     if kind == "json":
@@ -197,24 +205,27 @@ class TypedDataMetadata(Mapping[str, Datum]):
 
     def __getitem__(self, key: str) -> Datum:
         converted = self._converted
-        datum = converted.get(key)
-        if datum is not None:
-            return datum
+        if key in converted:
+            return converted[key]
         # get(), not []: indexing a protobuf message map inserts a missing key.
         message = self._raw.get(key)
         if message is None:
             raise KeyError(key)
         # The kinds the host sends as metadata, inline (one call per entry read, not
-        # three); anything else, or anything odd, through datum_from_typed_data.
+        # three). A oneof member that is not empty is the one set: non-empty text or
+        # JSON is known by reading it, without WhichOneof. Anything else, or anything
+        # odd, goes through datum_from_typed_data.
+        kind: str | None
         try:
-            kind = message.WhichOneof("data")
+            value = message.string
+            if value:
+                kind = "string"
+            else:
+                value = message.json
+                kind = "json" if value else None
         except (AttributeError, TypeError, ValueError):
             kind = None
-        if kind == "string":
-            value = message.string
-        elif kind == "json":
-            value = message.json
-        else:
+        if kind is None:
             datum = converted[key] = datum_from_typed_data(message)
             return datum
         datum = _new_instance(Datum)

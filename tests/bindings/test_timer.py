@@ -231,6 +231,43 @@ def test_fields_of_the_wrong_type_are_named(
         decode(registry, funcbind.Datum(json.dumps(payload), "json"))
 
 
+# The host sends all three keys; that shape takes a shorter path through the decoder,
+# with the same checks and the same answers.
+_EVERY_KEY = {"Schedule": {"AdjustForDST": True}, "ScheduleStatus": None, "IsPastDue": False}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("IsPastDue", "yes"),
+        ("IsPastDue", 1),
+        ("Schedule", "0 */5 * * * *"),
+        ("ScheduleStatus", ["2024-06-18T09:10:00Z"]),
+    ],
+)
+def test_fields_of_the_wrong_type_are_named_when_every_key_is_sent(
+    registry: Registry, field: str, value: Any
+) -> None:
+    payload = {**_EVERY_KEY, field: value}
+    with pytest.raises(DecodeError, match=f"field '{field}'"):
+        decode(registry, funcbind.Datum(json.dumps(payload), "json"))
+
+
+def test_every_key_sent_as_null(registry: Registry) -> None:
+    text = '{"Schedule": null, "ScheduleStatus": null, "IsPastDue": null}'
+    request = decode(registry, funcbind.Datum(text, "json"))
+    assert (request.past_due, request.schedule, request.schedule_status) == (False, {}, {})
+    stock = TimerRequestConverter.decode(AzureDatum(text, "json"), trigger_metadata={})
+    assert (stock.schedule, stock.schedule_status) == (request.schedule, request.schedule_status)
+
+
+def test_fields_are_read_only_like_azure_functions(registry: Registry) -> None:
+    request = decode(registry, load("schedule_status"))
+    for name in ("past_due", "schedule", "schedule_status"):
+        with pytest.raises(AttributeError):
+            setattr(request, name, None)
+
+
 @pytest.mark.parametrize(
     ("status", "field", "shown"),
     [

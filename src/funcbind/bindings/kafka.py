@@ -27,7 +27,15 @@ from typing import Any
 from azure.functions.kafka import KafkaEvent as StockKafkaEvent
 
 from .._typing import TypeSpec
-from ..datum import COLLECTION_FIELDS, Datum, DatumLike, parse_json
+from ..datum import (
+    COLLECTION_FIELDS,
+    JSON_ERRORS,
+    Datum,
+    DatumLike,
+    json_error,
+    json_loads,
+    parse_json,
+)
 from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._common import UNSET, Metadata, wrong_wire_kind
@@ -290,9 +298,13 @@ def _single_field(metadata: Metadata, name: str, shape: str, binding: str) -> An
                 return raw[1:-1]
         elif shape == _INT and raw.isdigit() and raw.isascii() and (raw[0] != "0" or raw == "0"):
             return int(raw)
-        value = parse_json(raw, _where(binding, name))
-    elif kind == "json":
-        value = parse_json(raw, _where(binding, name))
+    if kind == "json":
+        # The error's location is built only when there is an error: on this path, every
+        # field read, it would cost about as much as parsing the host's small values.
+        try:
+            value = json_loads(raw)
+        except JSON_ERRORS as exc:
+            raise json_error(exc, _where(binding, name)) from exc
     elif kind in ("string", "int", "double"):
         value = raw
     else:
@@ -306,6 +318,8 @@ def _single_field(metadata: Metadata, name: str, shape: str, binding: str) -> An
         # azure.functions turns any JSON value into its text with str(); kept.
         return value if isinstance(value, str) else str(value)
     if shape == _INT:
+        if type(value) is int:
+            return value
         return _whole_number(value, _where(binding, name))
     if isinstance(value, str) and kind == "string":
         value = parse_json(value, _where(binding, name), expected="a JSON array")

@@ -226,7 +226,8 @@ class HostApplication:
         body = await read_body(scope, receive, respond, self.max_body_size)
         if body is None:
             return
-        params = {name: Datum(value, "string") for name, value in found.values.items()}
+        values = found.values
+        params = {name: Datum(value, "string") for name, value in values.items()} if values else {}
         request = Datum(
             {
                 "method": Datum(method, "string"),

@@ -88,7 +88,7 @@ class Responder:
     async def send(self, status: int, headers: Headers, body: bytes) -> None:
         self.started = True
         self.status = status
-        headers = [*headers, (b"content-length", str(len(body)).encode()), *self.extra]
+        headers = [*headers, (b"content-length", b"%d" % len(body)), *self.extra]
         await self.send_message(
             {"type": "http.response.start", "status": status, "headers": headers}
         )

@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 import azure.functions
@@ -418,26 +418,22 @@ async def invoke(
             if plan.is_async:
                 returned = await plan.function(**kwargs)
             else:
-                returned = await _call_sync(plan.function, kwargs, invocation_id, executor)
+                # _call_sync's steps here, not a coroutine of their own: one layer less
+                # for every sync invocation to enter and resume.
+                sync_call = SyncCall(invocation_id)
+                pool = executor if executor is not None else default_executor()
+                try:
+                    returned = await _in_thread(pool, plan.function, kwargs, sync_call)
+                except BaseException:
+                    _abandon(pool, sync_call)
+                    raise
                 if inspect.isawaitable(returned):  # a sync wrapper around a coroutine function
                     returned = await returned
         except (Exception, SystemExit) as exc:
             return result.failed("call", _call_error(plan, exc))
 
-        if out_params:
-            outputs = result.outputs
-            for param in out_params:
-                value = kwargs[param.name]._value
-                if value is None:
-                    continue
-                try:
-                    datum = param.encoder(value)  # type: ignore[misc]
-                except Exception as exc:
-                    return result.failed(
-                        "encode", _encode_error(plan, param.name, param, value, exc)
-                    )
-                if datum is not None:
-                    outputs[param.name] = datum
+        if out_params and not _encode_outputs(plan, kwargs, result):
+            return result
 
         encoder = plan.return_encoder
         if encoder is not None:
@@ -465,24 +461,57 @@ async def _call_sync(
 ) -> Any:
     """Run a sync function in the pool, the caller's context variables copied in."""
     pool = executor if executor is not None else default_executor()
-    call = contextvars.copy_context().run
     # Registered so that a host that stops waiting (a timeout) can tell whether the
     # thread still runs the function.
     sync_call = SyncCall(invocation_id)
     try:
-        if isinstance(pool, FunctionThreadPool):
-            return await pool.run(call, _call_in_thread, function, kwargs, sync_call)
-        # Any other Executor the caller chose.
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, call, _call_in_thread, function, kwargs, sync_call)
+        return await _in_thread(pool, function, kwargs, sync_call)
     except BaseException:
-        # A thread still running the abandoned call is lent back to the pool: the pool
-        # may start another in its place until it ends, and so keeps serving.
-        if isinstance(pool, FunctionThreadPool):
-            pool.cover_stuck(sync_call.abandon)
-        else:
-            sync_call.abandon()
+        _abandon(pool, sync_call)
         raise
+
+
+def _in_thread(
+    pool: concurrent.futures.Executor,
+    function: Callable[..., Any],
+    kwargs: dict[str, Any],
+    sync_call: SyncCall,
+) -> Awaitable[Any]:
+    """The call in a pool thread with the caller's context variables, to await."""
+    call = contextvars.copy_context().run
+    if isinstance(pool, FunctionThreadPool):
+        return pool.run(call, _call_in_thread, function, kwargs, sync_call)
+    # Any other Executor the caller chose.
+    loop = asyncio.get_running_loop()
+    return loop.run_in_executor(pool, call, _call_in_thread, function, kwargs, sync_call)
+
+
+def _abandon(pool: concurrent.futures.Executor, sync_call: SyncCall) -> None:
+    """The caller stopped waiting.  A thread still running the abandoned call is lent
+    back to the pool: the pool may start another in its place until it ends, and so
+    keeps serving."""
+    if isinstance(pool, FunctionThreadPool):
+        pool.cover_stuck(sync_call.abandon)
+    else:
+        sync_call.abandon()
+
+
+def _encode_outputs(plan: FunctionPlan, kwargs: dict[str, Any], result: InvocationResult) -> bool:
+    """Encode what the ``Out`` parameters were set to into ``result``; False when one
+    failed (``result`` then says which)."""
+    outputs = result.outputs
+    for param in plan.out_params:
+        value = kwargs[param.name]._value
+        if value is None:
+            continue
+        try:
+            datum = param.encoder(value)  # type: ignore[misc]
+        except Exception as exc:
+            result.failed("encode", _encode_error(plan, param.name, param, value, exc))
+            return False
+        if datum is not None:
+            outputs[param.name] = datum
+    return True
 
 
 def _call_in_thread(

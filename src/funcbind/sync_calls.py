@@ -22,19 +22,35 @@ _lock = threading.Lock()
 class SyncCall:
     """One sync call of an invocation: not started, running, finished or abandoned."""
 
+    # Every sync invocation makes one; the event is made only when someone waits for the
+    # end (a caller that gave up): a threading.Event costs a Condition and a lock.
+    __slots__ = ("_abandoned", "_done", "_event", "_on_end", "_started", "invocation_id")
+
     def __init__(self, invocation_id: str) -> None:
         self.invocation_id = invocation_id
-        self.finished = threading.Event()
+        self._done = False
+        self._event: threading.Event | None = None
         self._started = False
         self._abandoned = False
         self._on_end: Callable[[], None] | None = None
         with _lock:
             _calls[invocation_id] = self
 
+    @property
+    def finished(self) -> threading.Event:
+        """Set when the call has ended (or will never run)."""
+        with _lock:
+            event = self._event
+            if event is None:
+                event = self._event = threading.Event()
+                if self._done:
+                    event.set()
+            return event
+
     def run(self, function: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         """In the pool thread: the call, unless it was abandoned before it started."""
         with _lock:
-            if self.finished.is_set():
+            if self._done:
                 raise RuntimeError("the invocation was abandoned before a thread took it")
             self._started = True
         try:
@@ -51,17 +67,23 @@ class SyncCall:
         with _lock:
             self._abandoned = True
             if not self._started:
-                self.finished.set()
+                self._set_done()
                 _calls.pop(self.invocation_id, None)
                 return False
-            if self.finished.is_set():
+            if self._done:
                 return False
             self._on_end = on_end
             return True
 
+    def _set_done(self) -> None:
+        # Under _lock.
+        self._done = True
+        if self._event is not None:
+            self._event.set()
+
     def _end(self) -> None:
         with _lock:
-            self.finished.set()
+            self._set_done()
             _calls.pop(self.invocation_id, None)
             on_end, self._on_end = self._on_end, None
         if on_end is not None:
@@ -72,7 +94,9 @@ def still_running(invocation_id: str) -> threading.Event | None:
     """The event set when the invocation's thread ends, if that thread still runs."""
     with _lock:
         call = _calls.get(invocation_id)
-    return None if call is None or call.finished.is_set() else call.finished
+        if call is None or call._done:
+            return None
+    return call.finished
 
 
 def stuck_count() -> int:

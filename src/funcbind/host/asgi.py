@@ -119,10 +119,30 @@ class HostApplication:
     # -- ASGI -----------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # An HTTP request is served here rather than in a coroutine this one awaits: every
+        # layer of coroutines costs each request.
+        if scope["type"] != "http":
+            await self._not_http(scope, receive, send)
+            return
+        started = time.perf_counter() if self.verbose else 0.0
+        responder = Responder(send, _NO_CONTENT if self.cors is None else self._cors_headers(scope))
+        try:
+            await self._dispatch(scope, receive, responder)
+        except BadRequest as exc:
+            await responder.error(400, str(exc))
+        except ClientGone:
+            return
+        except Exception:  # a bug in the host itself: say so, keep serving
+            trace = traceback.format_exc().rstrip()
+            self.console.line(f"internal error while serving a request:\n{trace}", "error")
+            if not responder.started:
+                await responder.error(500, "internal error in funcbind run; see its console")
+        if self.verbose:
+            self._log_request(scope, responder.status, time.perf_counter() - started)
+
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind == "http":
-            await self._http(scope, receive, send)
-        elif kind == "lifespan":
+        if kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":
             await send({"type": "websocket.close", "code": 1003})
@@ -160,29 +180,13 @@ class HostApplication:
             self.listeners = Listeners(app, self.runner, self.console)
             await self.listeners.start()
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter() if self.verbose else 0.0
-        responder = Responder(send, self._cors_headers(scope))
-        try:
-            await self._dispatch(scope, receive, responder)
-        except BadRequest as exc:
-            await responder.error(400, str(exc))
-        except ClientGone:
-            return
-        except Exception:  # a bug in the host itself: say so, keep serving
-            trace = traceback.format_exc().rstrip()
-            self.console.line(f"internal error while serving a request:\n{trace}", "error")
-            if not responder.started:
-                await responder.error(500, "internal error in funcbind run; see its console")
-        if self.verbose:
-            target = scope.get("raw_path") or scope["path"].encode()
-            query = scope.get("query_string")
-            shown = target.decode("latin-1")
-            if query:
-                shown += "?" + _KEY_IN_QUERY.sub(r"\1code=***", query.decode("latin-1"))
-            self.console.request(
-                scope["method"], shown, responder.status, time.perf_counter() - started
-            )
+    def _log_request(self, scope: Scope, status: int, seconds: float) -> None:
+        target = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string")
+        shown = target.decode("latin-1")
+        if query:
+            shown += "?" + _KEY_IN_QUERY.sub(r"\1code=***", query.decode("latin-1"))
+        self.console.request(scope["method"], shown, status, seconds)
 
     async def _dispatch(self, scope: Scope, receive: Receive, respond: Responder) -> None:
         method: str = scope["method"]
@@ -222,7 +226,8 @@ class HostApplication:
         body = await read_body(scope, receive, respond, self.max_body_size)
         if body is None:
             return
-        params = {name: Datum(value, "string") for name, value in found.values.items()}
+        values = found.values
+        params = {name: Datum(value, "string") for name, value in values.items()} if values else {}
         request = Datum(
             {
                 "method": Datum(method, "string"),
@@ -244,7 +249,15 @@ class HostApplication:
             function, {function.trigger_name: request}, metadata, invocation_id, data=data
         )
         if isinstance(outcome, Succeeded):
-            await self._send_result(function, outcome.result, respond)
+            response = self._response(function, outcome.result)
+            if response is None:
+                await respond.error(
+                    500,
+                    f"function {function.name!r} returned a response that cannot be sent",
+                    invocation_id=outcome.invocation_id,
+                )
+            else:
+                await respond.send(*response)
         elif isinstance(outcome, Failed):
             await self._failure(function, outcome, respond)
         else:
@@ -269,9 +282,11 @@ class HostApplication:
                 500, f"function {function.name!r} failed", invocation_id=failed.invocation_id
             )
 
-    async def _send_result(
-        self, function: HostedFunction, result: InvocationResult, respond: Responder
-    ) -> None:
+    def _response(
+        self, function: HostedFunction, result: InvocationResult
+    ) -> tuple[int, Headers, bytes] | None:
+        """Status, headers and body of the function's response; None (after a console
+        line) when it cannot be sent.  Not a coroutine: the caller sends it."""
         name = function.response_binding
         if name is None:
             datum = None
@@ -281,21 +296,14 @@ class HostApplication:
             datum = result.outputs.get(name)
         if datum is None or datum.type is None:
             # As the Functions host: no response set is a plain 200 with an empty body.
-            await respond.send(200, _NO_CONTENT, b"")
-            return
+            return 200, _NO_CONTENT, b""
         try:
-            status, headers, body = response_parts(datum)
+            return response_parts(datum)
         except ValueError as exc:
             self.console.invocation(
                 function.name, result.invocation_id, f"bad HTTP response: {exc}", "error"
             )
-            await respond.error(
-                500,
-                f"function {function.name!r} returned a response that cannot be sent",
-                invocation_id=result.invocation_id,
-            )
-            return
-        await respond.send(status, headers, body)
+            return None
 
     # -- CORS -------------------------------------------------------------------
 

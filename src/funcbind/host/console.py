@@ -15,9 +15,9 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Protocol, Union
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 from ..invocation_logs import FUNCTION_NAME_ATTR, INVOCATION_ID_ATTR
 
@@ -85,8 +85,15 @@ HOST_API_REASON = "This function was programmatically called via the host APIs."
 _GATHER_SECONDS = 0.005
 
 # What a background console queues: a line as written, a line to timestamp (moment,
-# text, style, color), or an event to set once everything before it is written.
-_Queued = Union[str, "tuple[float, str, str | None, bool]", threading.Event]
+# text, style, color), a line to timestamp whose text is still to be made (moment,
+# text function, its arguments, style, color), or an event to set once everything
+# before it is written.
+_Queued = Union[
+    str,
+    "tuple[float, str, str | None, bool]",
+    "tuple[float, Callable[..., str], tuple[Any, ...], str | None, bool]",
+    threading.Event,
+]
 
 
 def _texts(batch: list[_Queued]) -> list[str]:
@@ -94,7 +101,11 @@ def _texts(batch: list[_Queued]) -> list[str]:
     lines = []
     for item in batch:
         if type(item) is tuple:
-            moment, text, style, color = item
+            if len(item) == 5:
+                moment, make_text, args, style, color = item
+                text = make_text(*args)
+            else:
+                moment, text, style, color = item
             text = f"[{timestamp(moment)}] {text}"
             lines.append(f"{_STYLES[style]}{text}{_RESET}" if style and color else text)
         elif type(item) is str:
@@ -182,6 +193,17 @@ class Console:
             return
         self.write(f"[{timestamp(moment)}] {text}", style)
 
+    def _line_later(
+        self, make_text: Callable[..., str], args: tuple[Any, ...], style: str | None = None
+    ) -> None:
+        """One timestamped line whose text ``make_text(*args)`` makes: on the writer thread
+        for a background console, so the event loop does not format the lines every
+        invocation prints (Core Tools' two)."""
+        if self._queue is not None:
+            self._queue.put((time.time(), make_text, args, style, self.color))
+            return
+        self.line(make_text(*args), style)
+
     def invocation(
         self, function_name: str, invocation_id: str, text: str, style: str | None = None
     ) -> None:
@@ -190,9 +212,7 @@ class Console:
     def executing(self, function_name: str, invocation_id: str, reason: str) -> None:
         """The start of an invocation: Core Tools' line, or funcbind's when verbose."""
         if self.host_format:
-            self.line(
-                f"Executing 'Functions.{function_name}' (Reason='{reason}', Id={invocation_id})"
-            )
+            self._line_later(_executing_text, (function_name, reason, invocation_id))
         elif self.verbose:
             self.invocation(function_name, invocation_id, "executing", "dim")
 
@@ -220,14 +240,10 @@ class Console:
     def _executed(
         self, function_name: str, invocation_id: str, seconds: float, error: BaseException | None
     ) -> None:
-        status = "Succeeded" if error is None else "Failed"
-        text = (
-            f"Executed 'Functions.{function_name}' ({status}, Id={invocation_id}, "
-            f"Duration={round(seconds * 1000)}ms)"
-        )
         if error is None:
-            self.line(text)
+            self._line_later(_executed_text, (function_name, "Succeeded", invocation_id, seconds))
             return
+        text = _executed_text(function_name, "Failed", invocation_id, seconds)
         trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         self.line(
             f"{text}\nException while executing function: Functions.{function_name}. "
@@ -279,6 +295,17 @@ class Console:
     def notes(self, lines: Iterable[str], style: str | None = "dim") -> None:
         for text in lines:
             self.line(text, style)
+
+
+def _executing_text(function_name: str, reason: str, invocation_id: str) -> str:
+    return f"Executing 'Functions.{function_name}' (Reason='{reason}', Id={invocation_id})"
+
+
+def _executed_text(function_name: str, status: str, invocation_id: str, seconds: float) -> str:
+    return (
+        f"Executed 'Functions.{function_name}' ({status}, Id={invocation_id}, "
+        f"Duration={round(seconds * 1000)}ms)"
+    )
 
 
 def _trigger_text(function: HostedFunction) -> str:

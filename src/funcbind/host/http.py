@@ -88,7 +88,7 @@ class Responder:
     async def send(self, status: int, headers: Headers, body: bytes) -> None:
         self.started = True
         self.status = status
-        headers = [*headers, (b"content-length", str(len(body)).encode()), *self.extra]
+        headers = [*headers, (b"content-length", b"%d" % len(body)), *self.extra]
         await self.send_message(
             {"type": "http.response.start", "status": status, "headers": headers}
         )
@@ -301,19 +301,35 @@ def response_parts(datum: Any) -> tuple[int, Headers, bytes]:
     value = datum.value
     status_datum = value.get("status_code")
     status_text = "200" if status_datum is None else str(status_datum.value)
-    if not status_text.isdigit() or not 100 <= int(status_text) <= 999:
+    status = int(status_text) if status_text.isdigit() else 0
+    if not 100 <= status <= 999:
         raise ValueError(f"expected an HTTP status code, got {status_text!r}")
     headers: Headers = []
     for name, field in (value.get("headers") or {}).items():
-        if name.lower() in _FRAMING:
-            continue
-        headers.append((_header_bytes(name, "name"), _header_bytes(str(field.value), name)))
+        name_bytes = _NAMES.get(name)
+        if name_bytes is None:
+            if name.lower() in _FRAMING:
+                continue
+            name_bytes = _header_name(name)
+        headers.append((name_bytes, _header_bytes(str(field.value), name)))
     for cookie in value.get("cookies") or ():
         for text in _cookies(cookie):
             headers.append((b"set-cookie", _header_bytes(text, "Set-Cookie")))
     body = value.get("body")
-    status = int(status_text)
     return status, headers, b"" if body is None else _body_bytes(body.value)
+
+
+# Header names already checked and encoded: a response names the same few headers on
+# every request.  Framing headers are never added, so a hit is a name to send.
+_NAMES: dict[str, bytes] = {}
+_NAMES_KEPT = 512
+
+
+def _header_name(name: str) -> bytes:
+    encoded = _header_bytes(name, "name")
+    if len(_NAMES) < _NAMES_KEPT:
+        _NAMES[name] = encoded
+    return encoded
 
 
 def _cookies(cookie: Any) -> list[str]:

@@ -82,77 +82,84 @@ class Runner:
         metadata.  ``reason`` is why the invocation runs, as the console's
         ``Executing`` line says it.
         """
+        # One coroutine, not a wrapper around another: every HTTP request passes here,
+        # and the storage steps and rare endings are helpers off that path.
         self.in_flight[invocation_id] = (function.name, asyncio.current_task())
         try:
             self.console.executing(function.name, invocation_id, reason)
-            return await self._run(function, inputs, metadata, invocation_id, data, retry_context)
+            started = time.perf_counter()
+            storage = function.storage
+            targets = None
+            if storage is not None:
+                if data is None and storage.needs_binding_data:
+                    data = BindingData(metadata, function_name=function.name)
+                try:
+                    targets = storage.resolve(data)
+                    if storage.inputs:
+                        inputs = {**inputs, **await storage.fetch_inputs(self.clients, targets)}
+                except FuncbindError as exc:
+                    return self._failed(function, invocation_id, started, "decode", exc)
+            call = self.invoke(
+                function.plan,
+                inputs,
+                trigger_metadata=metadata,
+                invocation_id=invocation_id,
+                retry_context=retry_context,
+            )
+            result: InvocationResult
+            try:
+                result = await (
+                    call if self.timeout is None else asyncio.wait_for(call, self.timeout)
+                )
+            except asyncio.TimeoutError:
+                return self._timed_out(function, invocation_id)
+            except asyncio.CancelledError:
+                if _stopping(asyncio.current_task()):
+                    raise  # a forced stop: whoever holds the trigger leaves it unsettled
+                self.console.invocation(function.name, invocation_id, "was cancelled", "error")
+                return Cancelled(invocation_id)
+            if (
+                result.error is None
+                and storage is not None
+                and targets is not None
+                and storage.outputs
+            ):
+                await self._write_outputs(function, result, targets)
+            self.console.invocation_done(
+                function.name, invocation_id, time.perf_counter() - started, result.error
+            )
+            return Succeeded(result) if result.error is None else Failed(result)
         finally:
             self.in_flight.pop(invocation_id, None)
 
-    async def _run(
-        self,
-        function: HostedFunction,
-        inputs: Mapping[str, Any],
-        metadata: Mapping[str, Any] | None,
-        invocation_id: str,
-        data: BindingData | None,
-        retry_context: Any,
-    ) -> Outcome:
-        started = time.perf_counter()
+    async def _write_outputs(
+        self, function: HostedFunction, result: InvocationResult, targets: Any
+    ) -> None:
         storage = function.storage
-        targets = None
-        if storage is not None:
-            if data is None and storage.needs_binding_data:
-                data = BindingData(metadata, function_name=function.name)
-            try:
-                targets = storage.resolve(data)
-                if storage.inputs:
-                    inputs = {**inputs, **await storage.fetch_inputs(self.clients, targets)}
-            except FuncbindError as exc:
-                return self._failed(function, invocation_id, started, "decode", exc)
-        call = self.invoke(
-            function.plan,
-            inputs,
-            trigger_metadata=metadata,
-            invocation_id=invocation_id,
-            retry_context=retry_context,
-        )
-        result: InvocationResult
+        assert storage is not None
         try:
-            result = await (call if self.timeout is None else asyncio.wait_for(call, self.timeout))
-        except asyncio.TimeoutError:
-            assert self.timeout is not None
-            thread = still_running(invocation_id)
-            stuck = (
-                f"; its thread runs on ({stuck_count()} thread(s) of the pool stuck past "
-                "the timeout)"
-                if thread is not None
-                else ""
-            )
-            self.console.invocation(
-                function.name,
-                invocation_id,
-                f"timed out after {self.timeout:g} s (host.json functionTimeout){stuck}",
-                "error",
-            )
-            return TimedOut(invocation_id, self.timeout, thread)
-        except asyncio.CancelledError:
-            if _stopping(asyncio.current_task()):
-                raise  # a forced stop: whoever holds the trigger leaves it unsettled
-            self.console.invocation(function.name, invocation_id, "was cancelled", "error")
-            return Cancelled(invocation_id)
-        if result.error is None and storage is not None and targets is not None and storage.outputs:
-            try:
-                await storage.write_outputs(self.clients, result, targets)
-            except FuncbindError as exc:
-                result.failed("encode", exc.at(function=function.name))
-            else:
-                if self.wakeups.watched:
-                    self.wakeups.written(storage.queues_written(self.clients, result, targets))
-        self.console.invocation_done(
-            function.name, invocation_id, time.perf_counter() - started, result.error
+            await storage.write_outputs(self.clients, result, targets)
+        except FuncbindError as exc:
+            result.failed("encode", exc.at(function=function.name))
+        else:
+            if self.wakeups.watched:
+                self.wakeups.written(storage.queues_written(self.clients, result, targets))
+
+    def _timed_out(self, function: HostedFunction, invocation_id: str) -> TimedOut:
+        assert self.timeout is not None
+        thread = still_running(invocation_id)
+        stuck = (
+            f"; its thread runs on ({stuck_count()} thread(s) of the pool stuck past the timeout)"
+            if thread is not None
+            else ""
         )
-        return Succeeded(result) if result.error is None else Failed(result)
+        self.console.invocation(
+            function.name,
+            invocation_id,
+            f"timed out after {self.timeout:g} s (host.json functionTimeout){stuck}",
+            "error",
+        )
+        return TimedOut(invocation_id, self.timeout, thread)
 
     async def thread_ended(self, outcome: Outcome) -> None:
         """Return once nothing runs on for ``outcome``: a sync function that timed out

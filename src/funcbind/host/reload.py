@@ -166,14 +166,12 @@ def _drop_cached_bytecode(changed: Iterable[Path]) -> None:
     time (in whole seconds) match; an edit that keeps the size and lands in the same
     second as the one before would otherwise be served as the old version.
     """
+    from contextlib import suppress
     from importlib.util import cache_from_source
 
     for path in changed:
-        if path.suffix != ".py":
-            continue
-        try:
-            Path(cache_from_source(str(path))).unlink(missing_ok=True)
-        except (NotImplementedError, OSError):
-            # No cache tag (an unusual interpreter) or a file we may not remove: Python
-            # then compares sizes and times as usual, as a fresh process would.
-            pass
+        # No cache tag (an unusual interpreter) or a file we may not remove: Python then
+        # compares sizes and times as usual, as a fresh process would.
+        if path.suffix == ".py":
+            with suppress(NotImplementedError, OSError):
+                Path(cache_from_source(str(path))).unlink(missing_ok=True)

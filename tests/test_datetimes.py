@@ -18,7 +18,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from funcbind.datetimes import _parse_general, parse_datetime, parse_timespan
+from funcbind.datetimes import (
+    _parse_general,
+    _parse_timespan_general,
+    parse_datetime,
+    parse_timespan,
+)
 from funcbind.errors import DecodeError
 
 try:
@@ -514,3 +519,33 @@ def test_timespan_out_of_range(text: str, cause: type[Exception], reason: str) -
         parse_timespan(text, field="Timeout")
     assert "trigger metadata field 'Timeout'" in info.value.message
     assert isinstance(info.value.__cause__, cause)
+
+
+@st.composite
+def host_timespans(draw: st.DrawFn) -> str:
+    """[d.]hh:mm:ss[.fffffff] as the host writes them, near and past the fast path's limits."""
+    days = draw(st.one_of(st.just(""), st.integers(0, 10**10).map(lambda d: f"{d}.")))
+    hours = draw(st.integers(0, 120))
+    width = draw(st.sampled_from([1, 2, 3]))
+    minutes, seconds = (draw(st.integers(0, 99)) for _ in range(2))
+    fraction = draw(fractions)
+    text = f"{days}{hours:0{width}d}:{minutes:02d}:{seconds:02d}"
+    return f"{text}.{fraction}" if fraction else text
+
+
+@_PROPERTY
+@given(st.one_of(mutated(host_timespans()), st.text("0123456789.:-+\u0663", max_size=16)))
+@example("99999999.99:59:59.9999999")  # the largest the fast path takes
+@example("999999999.23:59:59.9999999")  # 9 day digits: the general path's range check
+@example("999999999.24:00:00")
+@example("00:00:60")
+@example(".01:02:03")
+@example("01:02:03.")
+@example("1.:02:03")
+@example("00:60:00")
+@example("\u0663\u0663:00:00")
+@example("1:2:3")
+def test_timespan_fast_path_agrees_with_general_path(text: str) -> None:
+    assert outcome(parse_timespan, text) == outcome(
+        lambda t: _parse_timespan_general(t, None), text
+    )

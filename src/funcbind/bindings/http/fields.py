@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_STR_ONLY = frozenset({str})
+_lower = str.lower
 
 
 class RequestHeaders(HttpRequestHeaders):
@@ -161,14 +161,17 @@ def string_map(raw: Any, field: str, where: str, *, lower: bool) -> dict[str, st
     if raw:
         try:
             if lower:
-                result = {name.lower(): item.value for name, item in raw.items()}
+                # str.lower refuses names that are not str (bytes have a .lower() too)
+                # and gives a plain str, so only the values are checked below.
+                result = {_lower(name): item.value for name, item in raw.items()}
             else:
                 result = {name: item.value for name, item in raw.items()}
-            # The exact-type checks run in C (map, set) rather than in a Python loop:
-            # this runs for every header and query map of every request.
-            value_types = set(map(type, result.values()))
-            if not (value_types <= _STR_ONLY and set(map(type, result)) <= _STR_ONLY):
-                raise TypeError
+                for name in result:
+                    if type(name) is not str:
+                        raise TypeError
+            for value in result.values():
+                if type(value) is not str:
+                    raise TypeError
         except (AttributeError, TypeError):
             result = _string_map_checked(raw, field, where, lower=lower)
     return result

@@ -35,6 +35,11 @@ from .form import Files, Form, is_form_type, parse_form
 
 __all__ = ["HttpRequest", "HttpRequestConverter"]
 
+# The form and files of every request whose body is not a form.  Shared: they are
+# immutable, and building a MultiDict costs more than the rest of the decision.
+_NO_FORM: Form = ImmutableMultiDict()
+_NO_FILES: Files = ImmutableMultiDict()
+
 # -- the request model -----------------------------------------------------------
 
 
@@ -208,7 +213,7 @@ class HttpRequest(azure.functions.http.HttpRequest):
         else:
             # Decided from the header alone, as werkzeug decides it for azure.functions:
             # a JSON request that reads req.form pays for no body and no option parsing.
-            form, files = ImmutableMultiDict(), ImmutableMultiDict()
+            form, files = _NO_FORM, _NO_FILES
         self._form = form
         self._files = files
         return form, files

@@ -3,6 +3,7 @@ Content-Type alone, and header/query maps type-checked in C."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import azure.functions as func
@@ -132,3 +133,23 @@ def test_string_map_keeps_only_plain_str() -> None:
         string_map({b"x-a": funcbind.Datum("v", "string")}, "headers", "http request", lower=True)
     with pytest.raises(DecodeError, match="field 'query', name 'q': expected a string value"):
         string_map({"q": funcbind.Datum(b"v", "bytes")}, "query", "http request", lower=False)
+
+
+def test_the_shared_empty_form_cannot_be_changed(registry: Registry) -> None:
+    # Non-form requests share one empty form and one empty files map: no request may
+    # change what the next one reads.
+    datum = request_datum("application/json", AzureDatum(b"{}", "bytes"))
+    request = decode(registry, datum)
+    changes: list[Callable[[Any], object]] = [
+        lambda form: form.__ior__({"a": "b"}),
+        lambda form: form.__setitem__("a", "b"),
+        lambda form: form.setlist("a", ["b"]),
+        lambda form: form.add("a", "b"),
+        lambda form: form.update(a="b"),
+    ]
+    for change in changes:
+        for shared in (request.form, request.files):
+            with pytest.raises(TypeError):
+                change(shared)
+    again = decode(registry, datum)
+    assert len(again.form) == len(again.files) == 0

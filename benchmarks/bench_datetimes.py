@@ -29,6 +29,7 @@ TIMESPAN_PARSERS: dict[str, Callable[[str], Any]] = {
 
 ISO_7_DIGITS = "2026-01-02T03:04:05.1234567+00:00"  # what the host sends for queue messages
 ISO_NAIVE = "2024-07-26T06:53:34.161"
+ISO_MILLIS_Z = "2024-06-18T09:15:27.461Z"  # Event Hubs' EnqueuedTimeUtc
 TIMESPAN = "12:34:56"
 
 
@@ -37,6 +38,13 @@ TIMESPAN = "12:34:56"
 def test_parse_iso_7_digits_with_offset(benchmark: Any, impl: str) -> None:
     expected = datetime(2026, 1, 2, 3, 4, 5, 123456, timezone.utc)
     assert benchmark(DATETIME_PARSERS[impl], ISO_7_DIGITS) == expected
+
+
+@pytest.mark.benchmark(group="datetime: parse ISO with milliseconds and Z")
+@pytest.mark.parametrize("impl", IMPLS)
+def test_parse_iso_millis_zulu(benchmark: Any, impl: str) -> None:
+    expected = datetime(2024, 6, 18, 9, 15, 27, 461000, timezone.utc)
+    assert benchmark(DATETIME_PARSERS[impl], ISO_MILLIS_Z) == expected
 
 
 @pytest.mark.benchmark(group="datetime: parse naive ISO")

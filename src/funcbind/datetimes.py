@@ -11,6 +11,7 @@ parse too.  See ``docs/`` for the exact differences.
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from .errors import DecodeError
@@ -35,11 +36,22 @@ _TIMESPAN = re.compile(
     re.ASCII,
 )
 
+# The fast path's field tables: every accepted spelling to its value in seconds.
+_HOUR_SECONDS = {
+    **{str(hour): hour * 3600 for hour in range(10)},
+    **{f"{hour:02d}": hour * 3600 for hour in range(100)},
+}
+_MINUTE_SECONDS = {f"{minute:02d}": minute * 60 for minute in range(60)}
+_SECONDS = {f"{second:02d}": second for second in range(60)}
+_INVALID = -(10**9)  # below any sum of valid fields
+
 _DATETIME_EXPECTED = "an ISO 8601 or MM/dd/yyyy HH:mm:ss datetime"
 _TIMESPAN_EXPECTED = "a time span ([-][d.]hh:mm:ss[.fffffff], mm:ss or whole seconds)"
 
 _UTC = timezone.utc
 _fromisoformat = datetime.fromisoformat
+# Since 3.11 fromisoformat reads Z and fractions of any length (truncating them).
+_READS_ISO_8601 = sys.version_info >= (3, 11)
 
 # One tzinfo per offset text on the general path: a new timezone per value would cost
 # more than the parse.  Only valid texts enter, so it stays small (under 6,000 keys).
@@ -66,36 +78,38 @@ def parse_datetime(text: str, *, field: str | None = None) -> datetime:
     range.  Raises :class:`DecodeError` naming *field* and *text* on failure.
     """
     # Fast path for the shape the host and Azure Storage send, yyyy-MM-ddTHH:mm:ss with
-    # an optional fraction and Z or ±hh:mm.  It is rewritten into the one form that
-    # fromisoformat reads alike on every Python since 3.7 (six fraction digits, ±hh:mm
-    # offset) so that C does the rest.  The checks before it rule out what some versions
-    # would read differently (hour 24, offset minutes over 59, other shapes); anything
-    # else, and every error, takes the general path.
+    # an optional fraction and Z or ±hh:mm, so that C (fromisoformat) does the rest.
+    # The checks rule out what some versions would read differently (hour 24, offset
+    # minutes over 59, other shapes); anything else, and every error, takes the general
+    # path.  Python 3.11+ reads these texts as they are (Z, any number of fraction
+    # digits, truncated); 3.10 needs them rewritten (_canonical).
     if text[4:17:3] == "--T::" and text[11:13] < "24" and text.isascii():
         size = len(text)
-        suffix = text[-6:]
         if text[-1] == "Z":
-            end, suffix = size - 1, "+00:00"
+            end = size - 1
         elif size >= 25 and (
-            suffix == "+00:00"
+            (suffix := text[-6:]) == "+00:00"
             or (suffix[0] in "+-" and suffix[3] == ":" and suffix[1:3] < "24" and suffix[4:] < "60")
         ):
             end = size - 6
         else:
-            end, suffix = size, ""
-        if end == 19:
-            canonical: str | None = text[:19] + suffix
-        elif end > 20 and text[19] == "." and text[20:end].isdigit():
-            # Truncate, never round: rounding .9999999 would step past 9999-12-31.
-            canonical = (text[:26] if end >= 26 else (text[:end] + "00000")[:26]) + suffix
-        else:
-            canonical = None
-        if canonical is not None:
+            end = size
+        if end == 19 or (end > 20 and text[19] == "." and text[20:end].isdigit()):
             try:
-                return _fromisoformat(canonical)
+                return _fromisoformat(text if _READS_ISO_8601 else _canonical(text, end))
             except ValueError:
                 pass  # out of range: the general path reports it
     return _parse_general(text, field)
+
+
+def _canonical(text: str, end: int) -> str:
+    """A fast-path text in the one form every fromisoformat reads: six fraction digits,
+    ±hh:mm offset (*end* is where the fraction ends)."""
+    suffix = "+00:00" if end == len(text) - 1 else text[end:]
+    if end == 19:
+        return text[:19] + suffix
+    # Truncate, never round: rounding .9999999 would step past 9999-12-31.
+    return (text[:26] if end >= 26 else (text[:end] + "00000")[:26]) + suffix
 
 
 def _parse_general(text: str, field: str | None) -> datetime:
@@ -124,6 +138,38 @@ def parse_timespan(text: str, *, field: str | None = None) -> timedelta:
     Hours may exceed 23.  Fractions beyond microseconds are truncated towards zero.
     Raises :class:`DecodeError` naming *field* and *text* on failure.
     """
+    # Fast path for what the host sends (TimeToLive, timer schedules): an unsigned
+    # [d.]hh:mm:ss[.fffffff] with two-digit minutes and seconds.  The hour, minute and
+    # second fields are looked up in tables that hold only valid spellings (their value
+    # in seconds), which checks and converts each in one step; an invalid one adds
+    # _INVALID and leaves the sum negative.  Up to 8 day digits and 2 hour digits keep
+    # every value in timedelta's range.  Anything else, and every error, takes the
+    # general path, which reads these texts the same way.
+    parts = text.split(":")
+    if len(parts) == 3 and text.isascii():
+        day_hours, minutes, second_fraction = parts
+        days, day_dot, hours = day_hours.rpartition(".")
+        seconds, dot, fraction = second_fraction.partition(".")
+        total = (
+            _HOUR_SECONDS.get(hours, _INVALID)
+            + _MINUTE_SECONDS.get(minutes, _INVALID)
+            + _SECONDS.get(seconds, _INVALID)
+        )
+        if (
+            total >= 0
+            and (not day_dot or (days.isdigit() and len(days) < 9))
+            and (not dot or fraction.isdigit())
+        ):
+            return timedelta(
+                int(days) if days else 0,
+                total,
+                int(fraction[:6].ljust(6, "0")) if fraction else 0,
+            )
+    return _parse_timespan_general(text, field)
+
+
+def _parse_timespan_general(text: str, field: str | None) -> timedelta:
+    """Every accepted time span shape, through the regex; raises DecodeError."""
     match = _TIMESPAN.fullmatch(text)
     if match is None:
         raise DecodeError(_message(field, _TIMESPAN_EXPECTED, text))

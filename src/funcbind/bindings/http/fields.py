@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_lower = str.lower
 
 
 class RequestHeaders(HttpRequestHeaders):
@@ -160,11 +161,16 @@ def string_map(raw: Any, field: str, where: str, *, lower: bool) -> dict[str, st
     if raw:
         try:
             if lower:
-                result = {name.lower(): item.value for name, item in raw.items()}
+                # str.lower refuses names that are not str (bytes have a .lower() too)
+                # and gives a plain str, so only the values are checked below.
+                result = {_lower(name): item.value for name, item in raw.items()}
             else:
                 result = {name: item.value for name, item in raw.items()}
-            for name, value in result.items():
-                if type(value) is not str or type(name) is not str:
+                for name in result:
+                    if type(name) is not str:
+                        raise TypeError
+            for value in result.values():
+                if type(value) is not str:
                     raise TypeError
         except (AttributeError, TypeError):
             result = _string_map_checked(raw, field, where, lower=lower)

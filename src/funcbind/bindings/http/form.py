@@ -20,6 +20,7 @@ from ...errors import DecodeError
 __all__ = [
     "DEFAULT_FORM_SIZE_LIMIT",
     "get_form_size_limit",
+    "is_form_type",
     "parse_form",
     "set_form_size_limit",
 ]
@@ -56,6 +57,16 @@ def set_form_size_limit(limit: int | None) -> int | None:
     previous = _settings.form_size_limit
     _settings.form_size_limit = limit
     return previous
+
+
+def is_form_type(content_type: str) -> bool:
+    """Whether a body of this Content-Type can hold form fields (else form and files are empty).
+
+    The same test azure.functions makes through werkzeug, without its option parsing:
+    ``parse_options_header`` keeps the text before the first ``;``, spaces and tabs
+    stripped, case unchanged, and ``FormDataParser`` parses only these two types.
+    """
+    return content_type.partition(";")[0].strip(" \t") in FORM_TYPES
 
 
 def parse_form(body: bytes, content_type: str, where: str) -> tuple[Form, Files]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import azure.functions.http
 from azure.functions import _abc as azure_abc
+from werkzeug.datastructures import ImmutableMultiDict
 
 from ..._typing import TypeSpec
 from ...datum import DatumLike
@@ -30,9 +31,14 @@ from .fields import (
     required_text,
     string_map,
 )
-from .form import Files, Form, parse_form
+from .form import Files, Form, is_form_type, parse_form
 
 __all__ = ["HttpRequest", "HttpRequestConverter"]
+
+# The form and files of every request whose body is not a form.  Shared: they are
+# immutable, and building a MultiDict costs more than the rest of the decision.
+_NO_FORM: Form = ImmutableMultiDict()
+_NO_FILES: Files = ImmutableMultiDict()
 
 # -- the request model -----------------------------------------------------------
 
@@ -201,7 +207,13 @@ class HttpRequest(azure.functions.http.HttpRequest):
 
     def _parse_form_data(self) -> tuple[Form, Files]:
         # Also the name azure.functions uses internally; it parses form and files together.
-        form, files = parse_form(self.get_body(), self.headers.get("content-type", ""), self._where)
+        content_type = self.headers.get("content-type", "")
+        if is_form_type(content_type):
+            form, files = parse_form(self.get_body(), content_type, self._where)
+        else:
+            # Decided from the header alone, as werkzeug decides it for azure.functions:
+            # a JSON request that reads req.form pays for no body and no option parsing.
+            form, files = _NO_FORM, _NO_FILES
         self._form = form
         self._files = files
         return form, files

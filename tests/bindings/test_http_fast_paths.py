@@ -135,9 +135,9 @@ def test_string_map_keeps_only_plain_str() -> None:
         string_map({"q": funcbind.Datum(b"v", "bytes")}, "query", "http request", lower=False)
 
 
-def test_http_empty_form_shared(registry: Registry) -> None:
-    # docs/compatibility.md, http-empty-form-shared: non-form requests share one empty
-    # form and one empty files map, so no request may change what the next one reads.
+def test_the_shared_empty_form_cannot_be_changed(registry: Registry) -> None:
+    # Non-form requests share one empty form and one empty files map (docs/compatibility.md,
+    # http-empty-form-shared): no request may change what the next one reads.
     datum = request_datum("application/json", AzureDatum(b"{}", "bytes"))
     request = decode(registry, datum)
     changes: list[Callable[[Any], object]] = [

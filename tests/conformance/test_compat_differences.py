@@ -36,6 +36,7 @@ _OWN_IDS = {
     "output-annotations-beyond-the-stock-set",
     "blob-input-not-a-trigger",
     "http-response-left-unchanged",
+    "http-empty-form-shared",
     "queue-no-metadata",
     "generic-no-implicit-output",
     "durable-codec-no-notices",
@@ -204,6 +205,30 @@ def test_http_response_left_unchanged() -> None:
     funcbind_binding("http").encode(our_response, expected_type=None)
     assert sorted(stock_response.headers.items()) != before
     assert sorted(our_response.headers.items()) == before
+
+
+def test_http_empty_form_shared() -> None:
+    """A request whose content type is not a form has an empty form and files: equal on
+    both sides, but funcbind hands every such request the same unchangeable pair."""
+
+    def json_request() -> meta.Datum:
+        text = {"content-type": meta.Datum("application/json", "string")}
+        fields = {"method": meta.Datum("POST", "string"), "headers": text, "query": {}}
+        fields["url"] = meta.Datum("https://example.com/api/orders", "string")
+        fields["params"] = {}
+        fields["body"] = meta.Datum(b"{}", "bytes")
+        return meta.Datum(fields, "http")
+
+    stock = [stock_binding("httpTrigger").decode(json_request(), trigger_metadata={}) for _ in "ab"]
+    ours = [
+        funcbind_binding("httpTrigger").decode(json_request(), trigger_metadata={}) for _ in "ab"
+    ]
+    assert ours[0].form == stock[0].form and ours[0].files == stock[0].files
+    assert len(ours[0].form) == len(ours[0].files) == 0
+    assert stock[0].form is not stock[1].form
+    assert ours[0].form is ours[1].form and ours[0].files is ours[1].files
+    with pytest.raises(TypeError):
+        ours[0].form["a"] = "b"
 
 
 def test_queue_no_metadata() -> None:

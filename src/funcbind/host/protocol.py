@@ -66,6 +66,57 @@ def _header_problem(headers: Any) -> str | None:
     return None
 
 
+class _HostLimits:
+    """What both protocol classes add to uvicorn's the same way: the header timer and
+    the refusal that replaces uvicorn's 400.  Each class says when to arm the timer,
+    what a timeout does (``_timed_out``) and how an error is written (``_send_error``)."""
+
+    # Set by uvicorn's protocol classes, which come after this one in the MRO.
+    loop: asyncio.AbstractEventLoop
+    cycle: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refusal: tuple[int, str] | None = None
+        self.timeout = headers_timeout()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm()  # the first request head must arrive in time
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def on_response_complete(self) -> None:
+        self._disarm()
+        super().on_response_complete()  # type: ignore[misc]
+
+    def send_400_response(self, msg: str) -> None:
+        status, text = self.refusal or (400, msg)
+        self.refusal = None
+        self._send_error(status, text)
+
+    def _in_progress(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._timer = self.loop.call_later(self.timeout, self._timed_out)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _send_error(self, status: int, text: str) -> None:
+        raise NotImplementedError
+
+    def _timed_out(self) -> None:
+        raise NotImplementedError
+
+
 @functools.cache
 def host_protocol() -> type[Any]:
     """The protocol class (built on first use: the parser and uvicorn come with the
@@ -114,7 +165,7 @@ def _h11_protocol() -> type[Any]:
                 self._protocol.expect(False)
             return event
 
-    class HostProtocol(H11Protocol):
+    class HostProtocol(_HostLimits, H11Protocol):
         """uvicorn's h11 protocol with the host's header limits and timeouts."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -122,17 +173,6 @@ def _h11_protocol() -> type[Any]:
             self.conn = _GuardedConnection(
                 self, self.config.h11_max_incomplete_event_size or MAX_HEAD_BYTES
             )
-            self.refusal: tuple[int, str] | None = None
-            self.timeout = headers_timeout()
-            self._timer: asyncio.TimerHandle | None = None
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm()  # the first request head must arrive in time
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
             if self._timer is None and not self._in_progress():
@@ -145,18 +185,6 @@ def _h11_protocol() -> type[Any]:
                 self._arm()
             else:
                 self._disarm()
-
-        def on_response_complete(self) -> None:
-            self._disarm()
-            super().on_response_complete()
-
-        def send_400_response(self, msg: str) -> None:
-            status, text = self.refusal or (400, msg)
-            self.refusal = None
-            self._send_error(status, text)
-
-        def _in_progress(self) -> bool:
-            return self.cycle is not None and not self.cycle.response_complete
 
         def _send_error(self, status: int, text: str) -> None:
             self._disarm()
@@ -171,15 +199,6 @@ def _h11_protocol() -> type[Any]:
             except h11.LocalProtocolError:
                 pass  # a response cannot be sent any more: closing is all that is left
             self.transport.close()
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._timer = self.loop.call_later(self.timeout, self._timed_out)
-
-        def _disarm(self) -> None:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
 
         def _timed_out(self) -> None:
             self._timer = None
@@ -204,7 +223,7 @@ def _httptools_protocol() -> type[Any]:
         uvicorn's answer to a malformed request, sent by ``send_400_response``, becomes
         this one."""
 
-    class HostProtocol(HttpToolsProtocol):
+    class HostProtocol(_HostLimits, HttpToolsProtocol):
         """uvicorn's httptools protocol with the host's header limits and timeouts.
 
         llhttp hands each header over whole, so the fields and their bytes are counted
@@ -216,23 +235,12 @@ def _httptools_protocol() -> type[Any]:
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.refusal: tuple[int, str] | None = None
-            self.timeout = headers_timeout()
-            self._timer: asyncio.TimerHandle | None = None
             self._reading_head = False  # between a request's first byte and its blank line
             self._head_received = 0  # raw bytes received while a head was unfinished
             self._header_fields = 0
             self._header_bytes = 0
             self._body_pending = False  # a head was read, its body has not all arrived
             self._ended_here = False  # a request ended in the bytes being parsed
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm()  # the first request head must arrive in time
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
             self._ended_here = False
@@ -288,21 +296,9 @@ def _httptools_protocol() -> type[Any]:
             self._disarm()
             super().on_message_complete()
 
-        def on_response_complete(self) -> None:
-            self._disarm()
-            super().on_response_complete()
-
-        def send_400_response(self, msg: str) -> None:
-            status, text = self.refusal or (400, msg)
-            self.refusal = None
-            self._send_error(status, text)
-
         def _refuse(self, problem: str) -> None:
             self.refusal = (431, problem)
             raise _Refused(problem)
-
-        def _in_progress(self) -> bool:
-            return self.cycle is not None and not self.cycle.response_complete
 
         def _send_error(self, status: int, text: str) -> None:
             self._disarm()
@@ -313,15 +309,6 @@ def _httptools_protocol() -> type[Any]:
                 % (status, HTTPStatus(status).phrase.encode("ascii"), len(body), body)
             )
             self.transport.close()
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._timer = self.loop.call_later(self.timeout, self._timed_out)
-
-        def _disarm(self) -> None:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
 
         def _timed_out(self) -> None:
             self._timer = None

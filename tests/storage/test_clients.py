@@ -72,12 +72,12 @@ def test_the_derived_cache_is_bounded() -> None:
         assert len(clients._derived) == 2
 
 
-def test_sync_blob_service_clients_fetch_2_mib_then_6_mib_chunks_read_as_one_block() -> None:
+def test_sync_blob_service_clients_fetch_8_mib_chunks_read_as_one_block() -> None:
     with StorageClients({"A": AZURITE}) as clients:
         service = clients.blob_service("A")
-        assert service._config.max_single_get_size == DEFAULT_FIRST_CHUNK_SIZES[False] == 2 * MiB
-        assert service._config.max_chunk_get_size == DEFAULT_CHUNK_SIZES[False] == 6 * MiB
-        assert service._pipeline._transport.connection_config.data_block_size == 6 * MiB
+        assert service._config.max_single_get_size == DEFAULT_FIRST_CHUNK_SIZES[False] == 8 * MiB
+        assert service._config.max_chunk_get_size == DEFAULT_CHUNK_SIZES[False] == 8 * MiB
+        assert service._pipeline._transport.connection_config.data_block_size == 8 * MiB
     with StorageClients({"A": AZURITE}, chunk_size=4096) as clients:
         config = clients.blob_service("A")._config
         assert config.max_single_get_size == config.max_chunk_get_size == 4096

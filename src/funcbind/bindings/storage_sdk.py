@@ -29,7 +29,7 @@ from ..errors import AnnotationError, DecodeError, UnsupportedDatumError, descri
 from ..registry import BindingSpec, Decoder
 from ..storage.clients import StorageClients, default_clients
 from ..storage.connections import ConnectionSettingError, Service, StorageConnection
-from ..storage.downloads import download_options
+from ..storage.downloads import download_options, releasing_first_chunk
 from ..storage.references import (
     BLOB_SOURCE,
     QUEUE_SOURCE,
@@ -446,6 +446,8 @@ def _pending_downloader_class() -> type:
     for name in _SYNC_DOWNLOADER_METHODS:
         method = getattr(SyncDownloader, name, None)  # older SDKs lack some
         if method is not None:
+            if name == "readinto":  # streams a blob holding one chunk at a time
+                method = releasing_first_chunk(method)
             setattr(PendingSyncStorageStreamDownloader, name, _opening_first(method))
     PendingSyncStorageStreamDownloader.__qualname__ = "PendingSyncStorageStreamDownloader"
     PendingSyncStorageStreamDownloader.__module__ = __name__

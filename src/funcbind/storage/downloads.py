@@ -103,10 +103,11 @@ def releasing_first_chunk(readinto: Callable[..., int]) -> Callable[..., int]:
     The first response's content stays in the downloader (``_current_content``) until
     the downloader itself is dropped, so while the rest of a blob streams in, a download
     would hold the first chunk and the chunk in flight.  Once the SDK has written that
-    content whole to the caller's stream, nothing reads it again (``readinto`` consumes
-    the stream to its end but ``chunks()``), so it is replaced by an empty one with the
-    offsets consistent, as the SDK leaves them after a complete read.  Only the sequential
-    download is wrapped (the parallel one seeks in ``stream``; funcbind never asks for it).
+    content whole to the caller's stream, nothing needs it again (after ``readinto``,
+    ``read()`` finds the end of the blob; ``chunks()`` starts the blob over), so it is
+    replaced by an empty one with the offsets consistent, as the SDK leaves them after a
+    complete read.  Only the sequential download is wrapped (the parallel one seeks in
+    ``stream``; funcbind's downloaders never ask for it).
     """
 
     @functools.wraps(readinto)

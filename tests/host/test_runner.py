@@ -142,3 +142,26 @@ async def test_http_answers_500_for_a_cancelled_function(app: HostedApp) -> None
         response = await client.get("/api/SelfCancelling")
     assert response.status_code == 500
     assert response.json()["error"] == "function 'SelfCancelling' was cancelled"
+
+
+def test_in_flight_holds_the_running_task_across_event_loops(app: HostedApp) -> None:
+    # The runner remembers its thread's loop (asyncio.current_task() costs a system call
+    # on 3.10/3.11); a later loop in the same thread must still be seen.
+    runner = Runner(Console(Lines()), invoke, None)
+    function = app.functions["Plain"]
+    seen: list[bool] = []
+
+    async def one(invocation_id: str) -> None:
+        task = asyncio.ensure_future(
+            runner.run(function, {"payload": Datum("slow", "string")}, None, invocation_id)
+        )
+        while invocation_id not in runner.in_flight:
+            await asyncio.sleep(0.01)
+        seen.append(runner.in_flight[invocation_id][1] is task)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(one("first"))
+    asyncio.run(one("second"))
+    assert seen == [True, True]

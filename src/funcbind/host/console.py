@@ -2,8 +2,9 @@
 
 Every line starts with a UTC timestamp; lines about an invocation name the function
 and the invocation id, so interleaved concurrent invocations stay readable.  Output
-is written with one call per line under a lock (log records arrive from worker
-threads) and flushed at once, so a pipe reader sees lines as they happen.
+is written under a lock (log records arrive from worker threads) and flushed at once:
+line by line, or, for a background console (``funcbind run``'s), by a writer thread in
+batches (see ``_WRITE_INTERVAL``).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,14 @@ from funcbind.datum import Datum
 from funcbind.host.app import load_hosted_app
 from funcbind.host.asgi import HostApplication
 from funcbind.host.console import Console
-from funcbind.host.model import Cancelled, Failed, HostedApp, Succeeded, TimedOut
+from funcbind.host.model import (
+    Cancelled,
+    Failed,
+    HostedApp,
+    Succeeded,
+    TimedOut,
+    new_invocation_id,
+)
 from funcbind.host.runner import Runner
 from funcbind.invoke import FunctionInvocationError, invoke
 
@@ -165,3 +173,11 @@ def test_in_flight_holds_the_running_task_across_event_loops(app: HostedApp) -> 
     asyncio.run(one("first"))
     asyncio.run(one("second"))
     assert seen == [True, True]
+
+
+def test_invocation_ids_are_version_4_uuids() -> None:
+    ids = [new_invocation_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)

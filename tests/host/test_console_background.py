@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import itertools
 import threading
+import time
 
-from funcbind.host.console import Console
+from funcbind.host.console import _WRITE_INTERVAL, Console
 
 
 def test_a_background_console_writes_every_line_in_order_once_drained() -> None:
@@ -55,3 +57,29 @@ def test_timestamps_are_those_of_the_moment_a_line_was_queued() -> None:
         "[1970-01-01T00:00:00.250Z] at a moment",
         "\x1b[31m[1970-01-01T00:00:01.500Z] in red\x1b[0m",
     ]
+
+
+def test_a_steady_stream_of_lines_is_written_in_batches_an_interval_apart() -> None:
+    # Each write wakes the writer thread, which then takes the GIL from the event loop:
+    # under load the lines go out a few times a second, not once every few requests.
+    writes: list[tuple[float, int]] = []
+
+    class Sink:
+        def write(self, text: str) -> None:
+            writes.append((time.monotonic(), text.count("\n")))
+
+        def flush(self) -> None:
+            pass
+
+    console = Console(Sink(), background=True)
+    count = 0
+    until = time.monotonic() + 0.3
+    while time.monotonic() < until:
+        console.line(f"line {count}")
+        count += 1
+        time.sleep(0.001)
+    console.drain()
+    assert sum(lines for _, lines in writes) == count
+    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(writes)]
+    assert gaps, "expected the stream to take more than one write"
+    assert min(gaps) >= _WRITE_INTERVAL

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,14 @@ from funcbind.datum import Datum
 from funcbind.host.app import load_hosted_app
 from funcbind.host.asgi import HostApplication
 from funcbind.host.console import Console
-from funcbind.host.model import Cancelled, Failed, HostedApp, Succeeded, TimedOut
+from funcbind.host.model import (
+    Cancelled,
+    Failed,
+    HostedApp,
+    Succeeded,
+    TimedOut,
+    new_invocation_id,
+)
 from funcbind.host.runner import Runner
 from funcbind.invoke import FunctionInvocationError, invoke
 
@@ -142,3 +150,34 @@ async def test_http_answers_500_for_a_cancelled_function(app: HostedApp) -> None
         response = await client.get("/api/SelfCancelling")
     assert response.status_code == 500
     assert response.json()["error"] == "function 'SelfCancelling' was cancelled"
+
+
+def test_in_flight_holds_the_running_task_across_event_loops(app: HostedApp) -> None:
+    # The runner remembers its thread's loop (asyncio.current_task() costs a system call
+    # on 3.10/3.11); a later loop in the same thread must still be seen.
+    runner = Runner(Console(Lines()), invoke, None)
+    function = app.functions["Plain"]
+    seen: list[bool] = []
+
+    async def one(invocation_id: str) -> None:
+        task = asyncio.ensure_future(
+            runner.run(function, {"payload": Datum("slow", "string")}, None, invocation_id)
+        )
+        while invocation_id not in runner.in_flight:
+            await asyncio.sleep(0.01)
+        seen.append(runner.in_flight[invocation_id][1] is task)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(one("first"))
+    asyncio.run(one("second"))
+    assert seen == [True, True]
+
+
+def test_invocation_ids_are_version_4_uuids() -> None:
+    ids = [new_invocation_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)

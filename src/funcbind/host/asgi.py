@@ -223,9 +223,15 @@ class HostApplication:
         if function.problem is not None:
             await respond.error(500, f"function {function.name!r} cannot run: {function.problem}")
             return
-        body = await read_body(scope, receive, respond, self.max_body_size)
-        if body is None:
-            return
+        if "content-length" in headers or "transfer-encoding" in headers or _not_http1(scope):
+            body = await read_body(scope, receive, respond, self.max_body_size)
+            if body is None:
+                return
+        else:
+            # HTTP/1.x frames a request body with one of those two headers: without them
+            # there is none (RFC 9112, 6.3), and nothing to receive -- a bare ASGI app
+            # does not ask either.
+            body = b""
         values = found.values
         params = {name: Datum(value, "string") for name, value in values.items()} if values else {}
         request = Datum(
@@ -334,6 +340,10 @@ class HostApplication:
         headers.append((b"access-control-max-age", b"86400"))
         await respond.send(204, headers, b"")
         return True
+
+
+def _not_http1(scope: Scope) -> bool:
+    return not str(scope.get("http_version", "1.1")).startswith("1")
 
 
 def _json_body(body: bytes) -> Callable[[], Any]:

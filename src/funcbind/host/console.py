@@ -2,8 +2,9 @@
 
 Every line starts with a UTC timestamp; lines about an invocation name the function
 and the invocation id, so interleaved concurrent invocations stay readable.  Output
-is written with one call per line under a lock (log records arrive from worker
-threads) and flushed at once, so a pipe reader sees lines as they happen.
+is written under a lock (log records arrive from worker threads) and flushed at once:
+line by line, or, for a background console (``funcbind run``'s), by a writer thread in
+batches (see ``_WRITE_INTERVAL``).
 """
 
 from __future__ import annotations
@@ -81,8 +82,15 @@ LOG_FORMATS = (HOST_FORMAT, FUNCBIND_FORMAT)
 HOST_API_REASON = "This function was programmatically called via the host APIs."
 
 
-# How long a background console's writer lets lines gather before writing them.
+# How long a background console's writer lets lines gather before writing them, and the
+# least time between two of its writes: a line after a quiet spell is written within
+# _GATHER_SECONDS, a steady stream of lines (two per invocation under load) once every
+# _WRITE_INTERVAL.  Each write wakes the writer thread, which then takes the GIL from the
+# event loop: a few times a second, rather than once every few requests.
 _GATHER_SECONDS = 0.005
+_WRITE_INTERVAL = 0.05
+# Lines written at most in one piece; a batch that reaches it is followed at once.
+_BATCH_LINES = 10_000
 
 # What a background console queues: a line as written, a line to timestamp (moment,
 # text, style, color), a line to timestamp whose text is still to be made (moment,
@@ -166,13 +174,14 @@ class Console:
 
     def _write_queued(self) -> None:
         assert self._queue is not None
+        written_at = -math.inf
         while True:
             batch = [self._queue.get()]
             # Let lines gather: one wake-up of this thread (and one write) per batch, not
             # per line, so the event loop seldom loses the GIL to it.
-            time.sleep(_GATHER_SECONDS)
+            time.sleep(max(_GATHER_SECONDS, written_at + _WRITE_INTERVAL - time.monotonic()))
             try:
-                while len(batch) < 1000:
+                while len(batch) < _BATCH_LINES:
                     batch.append(self._queue.get_nowait())
             except queue.Empty:
                 pass
@@ -181,6 +190,8 @@ class Console:
                 with self._lock:
                     self.stream.write("\n".join(lines) + "\n")
                     self.stream.flush()
+            # After a full batch more lines are waiting: the next batch follows at once.
+            written_at = -math.inf if len(batch) == _BATCH_LINES else time.monotonic()
             for item in batch:
                 if isinstance(item, threading.Event):
                     item.set()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FuncbindError
@@ -48,6 +49,8 @@ class Runner:
         self.in_flight: dict[str, tuple[str, asyncio.Task[Any] | None]] = {}
         # The queue listeners to wake when an invocation writes to their queue.
         self.wakeups = QueueWakeups()
+        # (thread id, its event loop) as last seen by _current_task.
+        self._thread_loop: tuple[int, asyncio.AbstractEventLoop] | None = None
 
     @property
     def clients(self) -> StorageClients:
@@ -84,7 +87,7 @@ class Runner:
         """
         # One coroutine, not a wrapper around another: every HTTP request passes here,
         # and the storage steps and rare endings are helpers off that path.
-        self.in_flight[invocation_id] = (function.name, asyncio.current_task())
+        self.in_flight[invocation_id] = (function.name, self._current_task())
         try:
             self.console.executing(function.name, invocation_id, reason)
             started = time.perf_counter()
@@ -131,6 +134,24 @@ class Runner:
             return Succeeded(result) if result.error is None else Failed(result)
         finally:
             self.in_flight.pop(invocation_id, None)
+
+    def _current_task(self) -> asyncio.Task[Any] | None:
+        """The task running this invocation.
+
+        ``asyncio.current_task()`` first asks for the running loop, which on Python 3.10
+        and 3.11 costs a ``getpid()`` system call; every HTTP request passes here, so the
+        loop of the calling thread is remembered.  A remembered loop that is no longer
+        running (an earlier ``asyncio.run``) has no current task: the running loop is
+        then asked for again.
+        """
+        remembered = self._thread_loop
+        if remembered is not None and remembered[0] == get_ident():
+            task = asyncio.current_task(remembered[1])
+            if task is not None:
+                return task
+        loop = asyncio.get_running_loop()
+        self._thread_loop = (get_ident(), loop)
+        return asyncio.current_task(loop)
 
     async def _write_outputs(
         self, function: HostedFunction, result: InvocationResult, targets: Any

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import funcbind
 from funcbind import DecodeError, FuncbindError, UnsupportedDatumError
+from funcbind import datum as datum_module
 from funcbind.bindings import http
 from funcbind.bindings.http import HttpRequest, RequestHeaders, parse_cookie_header
 from funcbind.bindings.http import fields as http_fields
@@ -354,18 +355,32 @@ def test_a_string_body_is_encoded_once(registry: Registry) -> None:
     assert request.get_body() is body
 
 
-def test_get_json_parses_once(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fast", [True, False], ids=["msgspec", "stdlib"])
+def test_get_json_parses_once(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    # get_json calls msgspec in place and the general parser (fields._loads) only for
+    # what msgspec refuses or when it is off: both are counted.
     calls = []
+    datum_module.json_loads("0")  # resolve the parser before it is replaced below
+    real_fast = datum_module._fast_decode
     real_loads = http_fields._loads
 
-    def counting_loads(text: str) -> Any:
+    def counting_fast(text: Any) -> Any:
+        calls.append(text)
+        return real_fast(text)
+
+    def counting_loads(text: Any) -> Any:
         calls.append(text)
         return real_loads(text)
 
-    datum = load("post_json_bytes")
+    monkeypatch.setattr(datum_module, "_fast_decode", counting_fast if fast else None)
     monkeypatch.setattr(http_fields, "_loads", counting_loads)
-    request = decode(registry, datum)
+    fixture = json.loads((FIXTURES / "post_json_bytes.json").read_text(encoding="utf-8"))
+    request = decode(registry, load("post_json_bytes"))
     first = request.get_json()
+    assert first == json.loads(fixture["request"]["body"]["value"])
+    assert len(calls) == 1
     assert request.get_json() is first
     assert len(calls) == 1
 

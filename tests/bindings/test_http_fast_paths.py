@@ -18,6 +18,7 @@ from werkzeug.http import parse_options_header
 import funcbind
 from funcbind import DecodeError
 from funcbind.bindings import http
+from funcbind.bindings.http import RequestHeaders, fields
 from funcbind.bindings.http.fields import string_map
 from funcbind.bindings.http.form import FORM_TYPES, is_form_type
 from funcbind.registry import Registry
@@ -154,3 +155,53 @@ def test_the_shared_empty_form_cannot_be_changed(registry: Registry) -> None:
     again = decode(registry, datum)
     assert len(again.form) == len(again.files) == 0
     assert again.form is request.form and again.files is request.files
+
+
+# -- header names, lower-cased once --------------------------------------------------
+
+
+@pytest.fixture
+def lower_names(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """An empty memo of lower-cased header names, for this test alone."""
+    names: dict[str, str] = {}
+    monkeypatch.setattr(fields, "_LOWER_NAMES", names)
+    return names
+
+
+def _headers(**values: str) -> RequestHeaders:
+    return RequestHeaders({name: funcbind.Datum(value, "string") for name, value in values.items()})
+
+
+def test_header_names_read_are_remembered_lower_cased(lower_names: dict[str, str]) -> None:
+    assert _headers(**{"content-type": "text/plain"})["Content-Type"] == "text/plain"
+    assert lower_names == {"Content-Type": "content-type"}
+    # The next request finds the remembered name without building its full dict.
+    headers = _headers(**{"content-type": "application/json", "accept": "*/*"})
+    assert headers["Content-Type"] == "application/json"
+    assert headers.get("Content-Type") == "application/json"
+    assert headers._all is None
+    assert headers.get("x-absent", "-") == "-"  # a miss still decides on the full dict
+    assert "x-absent" in lower_names
+    assert headers["ACCEPT"] == "*/*"
+
+
+def test_only_plain_str_header_names_are_remembered(lower_names: dict[str, str]) -> None:
+    class Name(str):
+        def lower(self) -> str:
+            return "accept"
+
+    headers = _headers(accept="*/*")
+    assert headers[Name("anything")] == "*/*"
+    assert headers.get(42) is None  # type: ignore[arg-type]
+    with pytest.raises(KeyError):
+        headers[["a", "list"]]  # type: ignore[index]
+    assert lower_names == {}
+
+
+def test_remembered_header_names_are_bounded(
+    lower_names: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fields, "_LOWER_NAMES_LIMIT", 2)
+    headers = _headers(a="1", b="2", c="3")
+    assert [headers["A"], headers["B"], headers["C"], headers["C"]] == ["1", "2", "3", "3"]
+    assert lower_names == {"A": "a", "B": "b"}

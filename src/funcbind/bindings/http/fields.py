@@ -32,6 +32,12 @@ __all__ = [
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _lower = str.lower
 
+# Header names as functions spell them, each to its lower-case form: a function reads
+# the same few names on every request.  Bounded, for names that come from data rather
+# than from code; past the limit a name is lowered on each read, as it would be anyway.
+_LOWER_NAMES: dict[str, str] = {}
+_LOWER_NAMES_LIMIT = 512
+
 
 class RequestHeaders(HttpRequestHeaders):
     """Request headers: a read-only mapping with lower-case names, looked up case-blind.
@@ -65,41 +71,55 @@ class RequestHeaders(HttpRequestHeaders):
         return full
 
     # Lookups first read the wire map by the lower-cased name, inline in each method:
-    # they run for every header a function reads.  Anything unexpected there (no such
-    # name, a plain str or a bad value, a key that is not a str) goes to the full dict,
-    # which decides.
+    # they run for every header a function reads.  The name comes lower-cased from
+    # _LOWER_NAMES, where lowering it again would build and hash a new str each time.
+    # Anything unexpected there (a name not remembered yet, no such header, a plain str
+    # or a bad value, a key that is not a str) goes to _lookup, which decides.
 
     def __getitem__(self, key: str) -> str:
         raw = self._raw
         if raw is not None:
             try:
-                value = raw[key.lower()].value
+                value = raw[_LOWER_NAMES[key]].value
             except (KeyError, AttributeError, TypeError):
                 pass
             else:
                 if type(value) is str:
                     return value
-        try:
-            name = key.lower()
-        except AttributeError:
-            raise KeyError(key) from None
-        return self._full()[name]
+        return self._lookup(key)
 
     def get(self, key: str, default: Any = None) -> Any:
         raw = self._raw
         if raw is not None:
             try:
-                value = raw[key.lower()].value
+                value = raw[_LOWER_NAMES[key]].value
             except (KeyError, AttributeError, TypeError):
                 pass
             else:
                 if type(value) is str:
                     return value
         try:
-            name = key.lower()
-        except AttributeError:  # a key that is not a str is simply absent
+            return self._lookup(key)
+        except KeyError:  # absent, or a key that is not a str
             return default
-        return self._full().get(name, default)
+
+    def _lookup(self, key: object) -> str:
+        try:
+            name = key.lower()  # type: ignore[attr-defined]
+        except AttributeError:
+            raise KeyError(key) from None
+        if type(key) is str and len(_LOWER_NAMES) < _LOWER_NAMES_LIMIT:
+            _LOWER_NAMES[key] = name
+        raw = self._raw
+        if raw is not None:
+            try:
+                value = raw[name].value
+            except (KeyError, AttributeError, TypeError):
+                pass
+            else:
+                if type(value) is str:
+                    return value
+        return self._full()[name]
 
     def __contains__(self, key: object) -> bool:
         try:

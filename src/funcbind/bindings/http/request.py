@@ -15,8 +15,9 @@ import azure.functions.http
 from azure.functions import _abc as azure_abc
 from werkzeug.datastructures import ImmutableMultiDict
 
+from ... import datum as _datum
 from ..._typing import TypeSpec
-from ...datum import DatumLike
+from ...datum import JSON_ERRORS, DatumLike
 from ...errors import UnsupportedDatumError
 from ...registry import BindingSpec, Decoder
 from .._common import UNSET, Metadata, binding_label
@@ -186,7 +187,19 @@ class HttpRequest(azure.functions.http.HttpRequest):
                     body = None
                 if type(body) is not bytes:
                     body = read_body(self._wire, self._where)
-            parsed = self._json = parse_json_body(body, self._where)
+            # msgspec is called in place, not through parse_json_body and json_loads_utf8
+            # (two calls that cost about as much as the rest of this request's decode);
+            # whatever it refuses, or cannot parse at all while the standard library
+            # parses alone, goes the general way, which decides.
+            decode = _datum._fast_decode  # per call: FUNCBIND_JSON_PARSER and tests set it
+            if decode is not None:
+                try:
+                    parsed = decode(body)
+                except JSON_ERRORS:  # refused, or not resolved yet (not callable)
+                    parsed = UNSET
+            if parsed is UNSET:
+                parsed = parse_json_body(body, self._where)
+            self._json = parsed
         return parsed
 
     @property

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the benchmark suites in benchmarks/ and print the azure.functions vs funcbind table.
-# Usage: scripts/bench.sh [short|full] [more pytest arguments]
+# Usage: scripts/bench.sh [short|full] [benchmark files or folders] [more pytest arguments]
+#   e.g. scripts/bench.sh short benchmarks/bench_queue.py -k timer
 #   short  up to about a second per benchmark (the test command)
 #   full   a few seconds per benchmark, steadier figures (the run command; the default)
 # Benchmarks can read the mode from the bench_mode fixture (FUNCBIND_BENCH_MODE).
@@ -24,10 +25,20 @@ RESULTS=.bench/results.json
 mkdir -p .bench
 rm -f "$RESULTS"
 
+# The whole benchmarks/ folder, unless the arguments name files or folders of it: then
+# only those (pytest would otherwise run the folder and the files both).
+where=(benchmarks)
+for arg in "$@"; do
+    if [[ $arg == benchmarks/* || $arg == ./benchmarks/* ]]; then
+        where=()
+        break
+    fi
+done
+
 # Never under coverage, and with the garbage collector left on: the figures should match
 # what a function app sees.
 status=0
-FUNCBIND_BENCH_MODE=$mode "$PY" -m pytest benchmarks -q --benchmark-only --benchmark-warmup=on "${timing[@]}" \
+FUNCBIND_BENCH_MODE=$mode "$PY" -m pytest "${where[@]}" -q --benchmark-only --benchmark-warmup=on "${timing[@]}" \
     --benchmark-quiet --benchmark-json="$RESULTS" "$@" || status=$?
 if ((status == 5)); then
     echo "bench: error: pytest collected no benchmarks in benchmarks/" >&2

@@ -38,7 +38,7 @@ from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._batch import Batch, Payload, compile_decoder
 from ._common import UNSET, Metadata, memo_slot, wrong_wire_kind
 from ._metadata import FieldReader
-from ._output import json_datum, output_accepts
+from ._output import json_datum, output_accepts, plain_values_first
 
 __all__ = [
     "EventHubConverter",
@@ -332,15 +332,10 @@ _OUTPUT_LABEL = f"binding {OUTPUT!r}"
 _JSON_VALUES = "JSON values (a list is one event per element)"
 
 
+@plain_values_first
 def encode_event(value: Any) -> Datum | None:
     """Encode events to send: one value, or a list as the JSON array the host splits."""
     cls = type(value)
-    if cls is str:
-        return Datum(value, "string")
-    if cls is bytes or cls is bytearray or cls is memoryview:
-        return Datum(value, "bytes")
-    if value is None:
-        return None
     if cls is bool:
         return Datum(int(value), "int")  # TypedData has no bool; protobuf refuses one for int
     if cls is int:

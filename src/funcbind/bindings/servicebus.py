@@ -33,7 +33,7 @@ from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._batch import Batch, Payload, compile_decoder
 from ._common import UNSET, Metadata, memo_slot, wrong_wire_kind
 from ._metadata import FieldReader
-from ._output import json_datum, output_accepts
+from ._output import json_datum, output_accepts, plain_values_first
 
 __all__ = [
     "ServiceBusMessage",
@@ -330,15 +330,9 @@ _ENCODABLE: tuple[type, ...] = (str, bytes, bytearray, memoryview, dict, list, t
 _OUTPUT_LABEL = f"binding {OUTPUT!r}"
 
 
+@plain_values_first
 def encode_message(value: Any) -> Datum | None:
     """Encode a message to send: text, bytes, or JSON (a list: one message per element)."""
-    cls = type(value)
-    if cls is str:
-        return Datum(value, "string")
-    if cls is bytes or cls is bytearray or cls is memoryview:
-        return Datum(value, "bytes")
-    if value is None:
-        return None
     if isinstance(value, str):
         return Datum(str(value), "string")
     if isinstance(value, bytes | bytearray):

@@ -21,22 +21,30 @@ raises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from azure.functions._eventhub import EventHubEvent as StockEventHubEvent
 
 from .._typing import TypeSpec
 from ..datum import Datum, DatumLike
-from ..errors import (
-    UnsupportedDatumError,
-    UnsupportedValueError,
-    describe,
-)
+from ..errors import UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._batch import Batch, Payload, compile_decoder
+from ._batch import compile_decoder
 from ._common import UNSET, Metadata, memo_slot, wrong_wire_kind
+from ._messaging import (
+    BATCH_KINDS,
+    INTEGER,
+    MOMENT,
+    SINGLE_KINDS,
+    TEXT,
+    LazyMessage,
+    MessagePayload,
+    batch_datum,
+    lazy_batch,
+    message_field,
+    no_cardinality,
+)
 from ._metadata import FieldReader
 from ._output import json_datum, output_accepts, plain_values_first
 
@@ -64,7 +72,7 @@ def register(registry: Registry) -> None:
 # -- what the events of one decode share ---------------------------------------------
 
 
-class _Payload(Payload):
+class _Payload(MessagePayload):
     """The payload of one decode and, for a batch, its SystemPropertiesArray parsed once.
 
     ``metadata`` is None for the ``eventHub`` input binding (azure.functions gives its
@@ -80,6 +88,9 @@ class _Payload(Payload):
         self._properties: Sequence[Any] | None = None
 
     # -- system properties of a batch -------------------------------------------
+
+    def item(self, key: str, index: int) -> Any:
+        return self.properties(index, key).get(key)
 
     def properties(self, index: int, name: str) -> Mapping[str, Any]:
         """Event ``index``'s entry of SystemPropertiesArray (needed to read ``name``)."""
@@ -104,7 +115,7 @@ class _Payload(Payload):
 # -- the model -----------------------------------------------------------------------
 
 
-class EventHubEvent(StockEventHubEvent):
+class EventHubEvent(LazyMessage, StockEventHubEvent):
     """One Event Hubs event as the trigger delivered it; each field read on first access.
 
     An instance of ``azure.functions.EventHubEvent``.  In a batch, the system
@@ -112,22 +123,19 @@ class EventHubEvent(StockEventHubEvent):
     properties) come from the event's entry of ``SystemPropertiesArray``, and
     ``metadata`` is the trigger metadata of the whole batch, as in azure.functions.
     A field whose wire value cannot be read raises :class:`DecodeError` naming the
-    binding, the field and the event's index when it is accessed.
+    binding, the field and the event's index when it is accessed.  ``get_body()`` gives
+    bytes (``str`` for the text items of an ``eventHub`` input).
     """
 
     # The base class keeps no __slots__; these make the memo fields fast to read.
     __slots__ = (
-        "_body",
         "_enqueued_time",
-        "_index",
         "_iothub_metadata",
-        "_metadata",
         "_offset",
         "_partition_key",
-        "_payload",
         "_sequence_number",
     )
-    _body: Any
+    _payload: _Payload
 
     def __init__(self, payload: _Payload, index: int | None = None) -> None:
         # The base __init__ stores private attributes that the properties below
@@ -138,41 +146,18 @@ class EventHubEvent(StockEventHubEvent):
         self._body = self._enqueued_time = self._iothub_metadata = self._metadata = UNSET
         self._offset = self._partition_key = self._sequence_number = UNSET
 
-    def get_body(self) -> bytes:
-        """The event body: bytes (``str`` for the text items of an ``eventHub`` input)."""
-        body = self._body
-        if body is UNSET:
-            payload, index = self._payload, self._index
-            body = self._body = payload.single_body() if index is None else payload.body(index)
-        return cast(bytes, body)
-
-    @memo_slot
-    def partition_key(self) -> str | None:
-        """The partition key the sender set (metadata ``PartitionKey``)."""
-        return self._read("PartitionKey", FieldReader.text, FieldReader.item_text)  # type: ignore[no-any-return]
-
-    @memo_slot
-    def sequence_number(self) -> int | None:
-        """The event's sequence number in its partition (metadata ``SequenceNumber``)."""
-        return self._read(  # type: ignore[no-any-return]
-            "SequenceNumber", FieldReader.integer, FieldReader.item_integer
-        )
-
-    @memo_slot
-    def enqueued_time(self) -> datetime | None:
-        """When the event was enqueued (metadata ``EnqueuedTimeUtc``)."""
-        return self._read(  # type: ignore[no-any-return]
-            "EnqueuedTimeUtc", FieldReader.moment, FieldReader.item_moment
-        )
-
-    @memo_slot
-    def offset(self) -> Any:
-        """The event's offset in its partition (metadata ``Offset``).
-
-        Text for a single event and an int for an event of a batch, as in
-        azure.functions, whose batch decoder converts the offset to int.
-        """
-        return self._read("Offset", FieldReader.text, FieldReader.item_integer)
+    partition_key = message_field("PartitionKey", *TEXT, "The partition key the sender set")
+    sequence_number = message_field(
+        "SequenceNumber", *INTEGER, "The event's sequence number in its partition"
+    )
+    enqueued_time = message_field("EnqueuedTimeUtc", *MOMENT, "When the event was enqueued")
+    # azure.functions' batch decoder converts the offset to int; a single event's is text.
+    offset = message_field(
+        "Offset",
+        FieldReader.text,
+        FieldReader.item_integer,
+        "The event's offset in its partition: text, or an int for an event of a batch",
+    )
 
     @memo_slot
     def iothub_metadata(self) -> dict[str, Any] | None:
@@ -194,21 +179,6 @@ class EventHubEvent(StockEventHubEvent):
             found = _iothub(system or {})
         return found
 
-    @memo_slot
-    def metadata(self) -> dict[str, Any] | None:
-        """The trigger metadata as plain Python (JSON parsed), or None without any."""
-        return self._payload.plain_metadata()
-
-    def _read(self, name: str, single: Any, item: Any) -> Any:
-        """Field ``name`` of this event: its own Datum, or its batch entry's value."""
-        payload, index = self._payload, self._index
-        metadata = payload.metadata
-        if metadata is None:
-            return None
-        if index is None:
-            return single(payload.fields, metadata.get(name), name)
-        return item(payload.fields, payload.properties(index, name).get(name), name, index)
-
     def __repr__(self) -> str:
         where = "" if self._index is None else f" index={self._index}"
         return f"<funcbind EventHubEvent{where} at 0x{id(self):x}>"
@@ -222,14 +192,8 @@ def _iothub(properties: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _events(payload: _Payload) -> Iterator[EventHubEvent]:
-    return (EventHubEvent(payload, index) for index in range(len(payload.bodies())))
-
-
 # -- decoding ------------------------------------------------------------------------
 
-_SINGLE_KINDS = frozenset({"string", "bytes", "json"})
-_BATCH_KINDS = frozenset({"collection_bytes", "collection_string"})
 _TRIGGER_LABEL = f"binding {TRIGGER!r}"
 
 
@@ -240,34 +204,25 @@ def decode_trigger(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
         # A direct call without metadata: the payload says which (see docs).
         return _decode_by_payload(datum, None, TRIGGER)
     if ONE in trigger_metadata:
-        if kind in _SINGLE_KINDS and datum.value is not None:
+        if kind in SINGLE_KINDS and datum.value is not None:
             return EventHubEvent(_Payload(datum, trigger_metadata, TRIGGER))
         raise wrong_wire_kind(
             _TRIGGER_LABEL, "one event (string, bytes or json) with SystemProperties", kind
         )
     if MANY in trigger_metadata:
-        if (kind in _BATCH_KINDS or kind == "json") and datum.value is not None:
-            payload = _Payload(datum, trigger_metadata, TRIGGER)
-            if kind == "json":
-                payload.bodies()  # a payload that is not a JSON array fails the decode
-            return Batch(lambda: _events(payload))
-        raise wrong_wire_kind(
-            _TRIGGER_LABEL, "a batch (collection_bytes, collection_string or a JSON array)", kind
-        )
-    raise UnsupportedDatumError(
-        f"binding {TRIGGER!r}: expected trigger metadata {ONE!r} (one event) or {MANY!r} "
-        f"(a batch), got neither; the payload is wire type {kind!r}"
-    )
+        payload = _Payload(batch_datum(datum, _TRIGGER_LABEL), trigger_metadata, TRIGGER)
+        return lazy_batch(EventHubEvent, payload)
+    raise no_cardinality(TRIGGER, ONE, MANY, "event", kind)
 
 
 def _decode_by_payload(datum: DatumLike, metadata: Metadata, binding: str) -> Any:
     kind = datum.type
     if datum.value is not None:
-        if kind in _SINGLE_KINDS:
+        if kind in SINGLE_KINDS:
             return EventHubEvent(_Payload(datum, metadata, binding))
-        if kind in _BATCH_KINDS:
+        if kind in BATCH_KINDS:
             payload = _Payload(datum, metadata, binding, raw_text=binding == OUTPUT)
-            return Batch(lambda: _events(payload))
+            return lazy_batch(EventHubEvent, payload)
     raise wrong_wire_kind(
         f"binding {binding!r}", "string, bytes, json, collection_bytes or collection_string", kind
     )

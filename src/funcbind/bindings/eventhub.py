@@ -85,7 +85,7 @@ class _Payload(MessagePayload):
         self, datum: DatumLike, metadata: Metadata, binding: str, *, raw_text: bool = False
     ) -> None:
         super().__init__(datum, metadata, FieldReader(binding), raw_text=raw_text)
-        self._properties: Sequence[Any] | None = None
+        self._properties: Any = UNSET
 
     # -- system properties of a batch -------------------------------------------
 
@@ -94,11 +94,7 @@ class _Payload(MessagePayload):
 
     def properties(self, index: int, name: str) -> Mapping[str, Any]:
         """Event ``index``'s entry of SystemPropertiesArray (needed to read ``name``)."""
-        found = self._properties
-        if found is None:
-            metadata = self.metadata or {}  # a batch decoded with metadata
-            found = self.fields.array(metadata.get(MANY), MANY) or ()
-            self._properties = found
+        found = self._system_properties() or ()
         if index >= len(found):
             raise self.fields.error(
                 MANY,
@@ -110,6 +106,60 @@ class _Payload(MessagePayload):
         if not isinstance(entry, dict):
             raise self.fields.error(MANY, "a JSON object", describe(entry), index)
         return entry
+
+    def _system_properties(self) -> Sequence[Any] | None:
+        # Parsed once for the fields of every event.  This list is never handed out:
+        # the fields give scalars or copies, and ``metadata`` a copy of its own.
+        found = self._properties
+        if found is UNSET:
+            metadata = self.metadata or {}  # a batch decoded with metadata
+            found = self._properties = self.fields.array(metadata.get(MANY), MANY)
+        return found  # type: ignore[no-any-return]
+
+    def plain_metadata(self) -> dict[str, Any] | None:
+        plain = self._plain
+        metadata = self.metadata
+        if plain is None and metadata is not None:
+            plain = self._plain = self.fields.everything(metadata, self._parsed(metadata))
+        return plain
+
+    def _parsed(self, metadata: Mapping[str, DatumLike]) -> dict[str, Any] | None:
+        """SystemPropertiesArray for ``metadata``: a copy of the fields' parse, when they
+        have made one (a copy costs a third of a parse); else None, and ``metadata``
+        parses it for itself (so reading only ``metadata`` costs no copy)."""
+        found = self._properties
+        datum = metadata.get(MANY)
+        if found is UNSET or datum is None or datum.type != "json":
+            return None  # not parsed yet, or not JSON: python_value reads it as it is
+        return {MANY: None if found is None else _copy_entries(found, datum.value)}
+
+
+def _copy_entries(entries: Sequence[Any], text: Any) -> list[Any]:
+    """A copy of the parsed SystemPropertiesArray ``text`` that shares nothing mutable."""
+    # One "[" (the array's own) and one "{" per entry in the text, every entry an object:
+    # then no entry holds an object or an array, and copying each entry is a deep copy,
+    # at about a third of the cost of parsing again.  A bracket inside a string only adds
+    # to the counts, so it can send a flat array down the slow path, never a nested one
+    # down the fast one.
+    if (
+        isinstance(text, str)
+        and text.find("[", text.find("[") + 1) == -1  # one "[": find is a memchr, count is not
+        and text.count("{") == len(entries)
+    ):
+        copies = [entry.copy() for entry in entries if type(entry) is dict]
+        if len(copies) == len(entries):
+            return copies
+    return [_copy_json(entry) for entry in entries]
+
+
+def _copy_json(value: Any) -> Any:
+    """A deep copy of parsed JSON (dicts, lists and immutable scalars)."""
+    cls = type(value)
+    if cls is dict:
+        return {name: _copy_json(item) for name, item in value.items()}
+    if cls is list:
+        return [_copy_json(item) for item in value]
+    return value
 
 
 # -- the model -----------------------------------------------------------------------
@@ -185,8 +235,9 @@ class EventHubEvent(LazyMessage, StockEventHubEvent):
 
 
 def _iothub(properties: Mapping[str, Any]) -> dict[str, Any]:
+    # Copied: properties can be the batch's shared parse (see _Payload._system_properties).
     return {
-        name[len(_IOTHUB) :]: value
+        name[len(_IOTHUB) :]: _copy_json(value)
         for name, value in properties.items()
         if isinstance(name, str) and name.startswith(_IOTHUB)
     }

@@ -342,3 +342,98 @@ def test_invalid_json_in_metadata_names_the_field() -> None:
 def test_repr_reads_no_field() -> None:
     event = decode(Datum("x", "string"), single_metadata(EnqueuedTimeUtc=Datum("soon", "string")))
     assert repr(event).startswith("<funcbind EventHubEvent")
+
+
+# -- SystemPropertiesArray: one parse for the fields and metadata ---------------------
+
+
+class CountedBatch:
+    """A batch of three events whose SystemPropertiesArray parses are counted (by the
+    fields' reader and by ``metadata``'s)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.metadata = batch_metadata(3)
+        self.text = self.metadata["SystemPropertiesArray"].value
+        self.parses = 0
+        for module in (funcbind.bindings._metadata, funcbind.datum):
+            monkeypatch.setattr(module, "json_loads", self._counting(module.json_loads))
+        self.events = decode(collection("collection_string", ["a", "b", "c"]), self.metadata)
+
+    def _counting(self, original: Any) -> Any:
+        def counting(value: Any) -> Any:
+            if value == self.text:
+                self.parses += 1
+            return original(value)
+
+        return counting
+
+
+def test_fields_then_metadata_parse_system_properties_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    batch = CountedBatch(monkeypatch)
+    events = batch.events
+    assert [e.sequence_number for e in events] == [100, 101, 102]
+    assert events[2].metadata["SystemPropertiesArray"] == json.loads(batch.text)
+    assert list(events[2].metadata) == list(batch.metadata)  # in the host's order
+    assert batch.parses == 1
+
+
+def test_metadata_alone_parses_system_properties_for_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No fields read yet: the metadata's parse is its own, given out with no copy; the
+    # fields, if read later, parse theirs (a copy of the metadata could have changed).
+    batch = CountedBatch(monkeypatch)
+    events = batch.events
+    assert events[0].metadata["SystemPropertiesArray"] == json.loads(batch.text)
+    assert batch.parses == 1
+    events[0].metadata["SystemPropertiesArray"][1]["SequenceNumber"] = -1
+    assert events[1].sequence_number == 101
+    assert batch.parses == 2
+
+
+def change(value: Any) -> None:
+    """What a function might do to a nested value it was given."""
+    if isinstance(value, dict):
+        value["changed"] = True
+    elif isinstance(value, list):
+        value.append("changed")
+
+
+@pytest.mark.parametrize("metadata_first", [False, True], ids=["fields first", "metadata first"])
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"iothub-app": {"k": "v"}}, {"iothub-app": ["v"]}, {"PartitionKey": "[{"}],
+    ids=["flat", "nested object", "nested array", "brackets in a string"],
+)
+def test_metadata_and_fields_stay_independent(metadata_first: bool, extra: Any) -> None:
+    entries = [
+        {"SequenceNumber": 100 + index, "iothub-app": "x", "PartitionKey": "pk", **extra}
+        for index in range(2)
+    ]
+    events = decode(
+        collection("collection_string", ["a", "b"]),
+        {"SystemPropertiesArray": Datum(json.dumps(entries), "json")},
+    )
+    if not metadata_first:
+        change(events[0].iothub_metadata["app"])
+    shown = events[0].metadata["SystemPropertiesArray"]
+    assert shown == entries  # nothing the fields gave out reached the metadata
+    for entry in shown:  # and nothing done to the metadata reaches the fields
+        entry["SequenceNumber"] = -1
+        change(entry["iothub-app"])
+    assert [e.sequence_number for e in events] == [100, 101]
+    assert events[1].iothub_metadata == {"app": extra.get("iothub-app", "x")}
+    assert events[1].partition_key == extra.get("PartitionKey", "pk")
+
+
+def test_system_properties_that_are_not_an_array_still_show_in_metadata() -> None:
+    metadata = {"SystemPropertiesArray": Datum('{"SequenceNumber": 1}', "json")}
+    events = decode(collection("collection_string", ["a"]), metadata)
+    assert events[0].metadata == {"SystemPropertiesArray": {"SequenceNumber": 1}}
+    with pytest.raises(DecodeError, match="expected a JSON array"):
+        _ = events[0].sequence_number
+    broken = {"SystemPropertiesArray": Datum("[not JSON", "json")}
+    with pytest.raises(DecodeError, match="SystemPropertiesArray"):
+        _ = decode(collection("collection_string", ["a"]), broken)[0].metadata

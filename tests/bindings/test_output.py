@@ -1,5 +1,6 @@
 """What the output converters share (bindings/_output.py): the error for a list item a
-family cannot send, the same in every family that uses it."""
+family cannot send, the same in every family that uses it, and the plain values every
+family sends as they are."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from funcbind.bindings import eventhub, generic, kafka, servicebus
 from funcbind.bindings.eventgrid import encode_events
 from funcbind.bindings.queue import encode_queue_message
+from funcbind.datum import Datum
 from funcbind.errors import UnsupportedValueError
 
 FAMILIES: dict[str, tuple[Callable[[Any], Any], str]] = {
@@ -42,3 +45,35 @@ def test_other_items_are_named_without_the_bytes_hint(
     message = str(raised.value)
     assert message.startswith(start)
     assert message.endswith("got float 3.5")
+
+
+ENCODERS: dict[str, Callable[[Any], Any]] = {
+    "eventGrid": encode_events,
+    "eventHub": eventhub.encode_event,
+    "generic": generic.encode_value,
+    "kafka": kafka.encode_records,
+    "queue": encode_queue_message,
+    "serviceBus": servicebus.encode_message,
+}
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize("encode", ENCODERS.values(), ids=ENCODERS)
+def test_plain_values_are_sent_as_they_are(encode: Callable[[Any], Any]) -> None:
+    text, data, buffer, view = "hé", b"\x00\xff", bytearray(b"ab"), memoryview(b"cd")
+    assert encode(None) is None
+    for value, kind in ((text, "string"), (data, "bytes"), (buffer, "bytes"), (view, "bytes")):
+        datum = encode(value)
+        assert datum == Datum(value, kind)
+        assert datum.value is value  # no copy
+    # A subclass is the family's own to send: still text, never refused.
+    assert encode(_Text("sub")).value == "sub"
+
+
+@pytest.mark.parametrize("encode", ENCODERS.values(), ids=ENCODERS)
+def test_shared_encoders_keep_their_name_and_doc(encode: Callable[[Any], Any]) -> None:
+    assert encode.__name__.startswith("encode_")
+    assert encode.__doc__

@@ -120,10 +120,19 @@ class FieldReader:
             raise self.error(name, "a JSON array", describe(parsed))
         raise self.error(name, "a JSON array or a collection", f"wire type {kind!r}")
 
-    def everything(self, metadata: Mapping[str, DatumLike]) -> dict[str, Any]:
-        """Every field as plain Python (the models' ``metadata``), JSON parsed."""
+    def everything(
+        self, metadata: Mapping[str, DatumLike], parsed: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Every field as plain Python (the models' ``metadata``), JSON parsed.
+
+        ``parsed`` holds fields the caller has already made plain Python: their values
+        are taken as they are, in their place among the others.
+        """
         result = {}
         for name, datum in metadata.items():
+            if parsed is not None and name in parsed:
+                result[name] = parsed[name]
+                continue
             try:
                 result[name] = python_value(datum)
             except (ValueError, TypeError, RecursionError) as exc:

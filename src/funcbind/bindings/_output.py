@@ -2,11 +2,13 @@
 
 Each family keeps its own fast path for the values it sends (the order of the checks
 is tuned per family, and subclasses are treated differently from family to family);
-what is the same everywhere is decided here once.
+what is the same everywhere is decided here once: the annotations, JSON encoding, and
+the plain values every family sends as they are (:func:`plain_values_first`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +17,7 @@ from .._typing import TypeSpec
 from ..datum import Datum
 from ..errors import UnsupportedValueError, describe
 
-__all__ = ["json_datum", "list_item_error", "output_accepts"]
+__all__ = ["json_datum", "list_item_error", "output_accepts", "plain_values_first"]
 
 
 def output_accepts(
@@ -38,6 +40,31 @@ def output_accepts(
         item = spec.item
         return items is None or item is None or item.kind == "any" or items(item)
     return spec.subclass_of(*classes)
+
+
+_Encode = Callable[[Any], Datum | None]
+
+
+def plain_values_first(encode: _Encode) -> _Encode:
+    """``encode`` behind the shortcut every family's encoder starts with.
+
+    A ``str`` goes as ``string`` and a ``bytes``, ``bytearray`` or ``memoryview`` as
+    ``bytes``, the value itself (no copy); ``None`` sends nothing.  Anything else,
+    subclasses of those included, is ``encode``'s to send or refuse.  These are what
+    functions return most, so they cost one call, not two.
+    """
+
+    def encode_plain_first(value: Any) -> Datum | None:
+        cls = type(value)
+        if cls is str:
+            return Datum(value, "string")
+        if cls is bytes or cls is bytearray or cls is memoryview:
+            return Datum(value, "bytes")
+        if value is None:
+            return None
+        return encode(value)
+
+    return functools.wraps(encode)(encode_plain_first)
 
 
 def json_datum(value: Any, expected: str, where: str | None = None) -> Datum:

@@ -32,7 +32,7 @@ from ..datum import Datum, DatumLike, parse_json
 from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._common import UNSET, Metadata, wrong_wire_kind
-from ._output import json_datum, list_item_error, output_accepts
+from ._output import json_datum, list_item_error, output_accepts, plain_values_first
 from .generic import GenericConverter
 
 __all__ = [
@@ -335,15 +335,10 @@ def _output_event(event: azure_abc.EventGridOutputEvent) -> dict[str, Any]:
     }
 
 
+@plain_values_first
 def encode_events(value: Any) -> Datum | None:
     """Encode one event, or a list of them as the JSON array the host splits."""
     cls = type(value)
-    if cls is str:
-        return Datum(value, "string")
-    if cls is bytes or cls is bytearray or cls is memoryview:
-        return Datum(value, "bytes")
-    if value is None:
-        return None
     if cls is list or cls is tuple:
         return json_datum(_list_entries(value), _EVENT_DATA, _OUTPUT_LABEL)
     if cls is StockEventGridOutputEvent:

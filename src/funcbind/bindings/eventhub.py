@@ -21,24 +21,32 @@ raises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from azure.functions._eventhub import EventHubEvent as StockEventHubEvent
 
 from .._typing import TypeSpec
 from ..datum import Datum, DatumLike
-from ..errors import (
-    UnsupportedDatumError,
-    UnsupportedValueError,
-    describe,
-)
+from ..errors import UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._batch import Batch, Payload, compile_decoder
+from ._batch import compile_decoder
 from ._common import UNSET, Metadata, memo_slot, wrong_wire_kind
+from ._messaging import (
+    BATCH_KINDS,
+    INTEGER,
+    MOMENT,
+    SINGLE_KINDS,
+    TEXT,
+    LazyMessage,
+    MessagePayload,
+    batch_datum,
+    lazy_batch,
+    message_field,
+    no_cardinality,
+)
 from ._metadata import FieldReader
-from ._output import json_datum, output_accepts
+from ._output import json_datum, output_accepts, plain_values_first
 
 __all__ = [
     "EventHubConverter",
@@ -64,7 +72,7 @@ def register(registry: Registry) -> None:
 # -- what the events of one decode share ---------------------------------------------
 
 
-class _Payload(Payload):
+class _Payload(MessagePayload):
     """The payload of one decode and, for a batch, its SystemPropertiesArray parsed once.
 
     ``metadata`` is None for the ``eventHub`` input binding (azure.functions gives its
@@ -77,17 +85,16 @@ class _Payload(Payload):
         self, datum: DatumLike, metadata: Metadata, binding: str, *, raw_text: bool = False
     ) -> None:
         super().__init__(datum, metadata, FieldReader(binding), raw_text=raw_text)
-        self._properties: Sequence[Any] | None = None
+        self._properties: Any = UNSET
 
     # -- system properties of a batch -------------------------------------------
 
+    def item(self, key: str, index: int) -> Any:
+        return self.properties(index, key).get(key)
+
     def properties(self, index: int, name: str) -> Mapping[str, Any]:
         """Event ``index``'s entry of SystemPropertiesArray (needed to read ``name``)."""
-        found = self._properties
-        if found is None:
-            metadata = self.metadata or {}  # a batch decoded with metadata
-            found = self.fields.array(metadata.get(MANY), MANY) or ()
-            self._properties = found
+        found = self._system_properties() or ()
         if index >= len(found):
             raise self.fields.error(
                 MANY,
@@ -100,11 +107,65 @@ class _Payload(Payload):
             raise self.fields.error(MANY, "a JSON object", describe(entry), index)
         return entry
 
+    def _system_properties(self) -> Sequence[Any] | None:
+        # Parsed once for the fields of every event.  This list is never handed out:
+        # the fields give scalars or copies, and ``metadata`` a copy of its own.
+        found = self._properties
+        if found is UNSET:
+            metadata = self.metadata or {}  # a batch decoded with metadata
+            found = self._properties = self.fields.array(metadata.get(MANY), MANY)
+        return found  # type: ignore[no-any-return]
+
+    def plain_metadata(self) -> dict[str, Any] | None:
+        plain = self._plain
+        metadata = self.metadata
+        if plain is None and metadata is not None:
+            plain = self._plain = self.fields.everything(metadata, self._parsed(metadata))
+        return plain
+
+    def _parsed(self, metadata: Mapping[str, DatumLike]) -> dict[str, Any] | None:
+        """SystemPropertiesArray for ``metadata``: a copy of the fields' parse, when they
+        have made one (a copy costs a third of a parse); else None, and ``metadata``
+        parses it for itself (so reading only ``metadata`` costs no copy)."""
+        found = self._properties
+        datum = metadata.get(MANY)
+        if found is UNSET or datum is None or datum.type != "json":
+            return None  # not parsed yet, or not JSON: python_value reads it as it is
+        return {MANY: None if found is None else _copy_entries(found, datum.value)}
+
+
+def _copy_entries(entries: Sequence[Any], text: Any) -> list[Any]:
+    """A copy of the parsed SystemPropertiesArray ``text`` that shares nothing mutable."""
+    # One "[" (the array's own) and one "{" per entry in the text, every entry an object:
+    # then no entry holds an object or an array, and copying each entry is a deep copy,
+    # at about a third of the cost of parsing again.  A bracket inside a string only adds
+    # to the counts, so it can send a flat array down the slow path, never a nested one
+    # down the fast one.
+    if (
+        isinstance(text, str)
+        and text.find("[", text.find("[") + 1) == -1  # one "[": find is a memchr, count is not
+        and text.count("{") == len(entries)
+    ):
+        copies = [entry.copy() for entry in entries if type(entry) is dict]
+        if len(copies) == len(entries):
+            return copies
+    return [_copy_json(entry) for entry in entries]
+
+
+def _copy_json(value: Any) -> Any:
+    """A deep copy of parsed JSON (dicts, lists and immutable scalars)."""
+    cls = type(value)
+    if cls is dict:
+        return {name: _copy_json(item) for name, item in value.items()}
+    if cls is list:
+        return [_copy_json(item) for item in value]
+    return value
+
 
 # -- the model -----------------------------------------------------------------------
 
 
-class EventHubEvent(StockEventHubEvent):
+class EventHubEvent(LazyMessage, StockEventHubEvent):
     """One Event Hubs event as the trigger delivered it; each field read on first access.
 
     An instance of ``azure.functions.EventHubEvent``.  In a batch, the system
@@ -112,22 +173,19 @@ class EventHubEvent(StockEventHubEvent):
     properties) come from the event's entry of ``SystemPropertiesArray``, and
     ``metadata`` is the trigger metadata of the whole batch, as in azure.functions.
     A field whose wire value cannot be read raises :class:`DecodeError` naming the
-    binding, the field and the event's index when it is accessed.
+    binding, the field and the event's index when it is accessed.  ``get_body()`` gives
+    bytes (``str`` for the text items of an ``eventHub`` input).
     """
 
     # The base class keeps no __slots__; these make the memo fields fast to read.
     __slots__ = (
-        "_body",
         "_enqueued_time",
-        "_index",
         "_iothub_metadata",
-        "_metadata",
         "_offset",
         "_partition_key",
-        "_payload",
         "_sequence_number",
     )
-    _body: Any
+    _payload: _Payload
 
     def __init__(self, payload: _Payload, index: int | None = None) -> None:
         # The base __init__ stores private attributes that the properties below
@@ -138,41 +196,18 @@ class EventHubEvent(StockEventHubEvent):
         self._body = self._enqueued_time = self._iothub_metadata = self._metadata = UNSET
         self._offset = self._partition_key = self._sequence_number = UNSET
 
-    def get_body(self) -> bytes:
-        """The event body: bytes (``str`` for the text items of an ``eventHub`` input)."""
-        body = self._body
-        if body is UNSET:
-            payload, index = self._payload, self._index
-            body = self._body = payload.single_body() if index is None else payload.body(index)
-        return cast(bytes, body)
-
-    @memo_slot
-    def partition_key(self) -> str | None:
-        """The partition key the sender set (metadata ``PartitionKey``)."""
-        return self._read("PartitionKey", FieldReader.text, FieldReader.item_text)  # type: ignore[no-any-return]
-
-    @memo_slot
-    def sequence_number(self) -> int | None:
-        """The event's sequence number in its partition (metadata ``SequenceNumber``)."""
-        return self._read(  # type: ignore[no-any-return]
-            "SequenceNumber", FieldReader.integer, FieldReader.item_integer
-        )
-
-    @memo_slot
-    def enqueued_time(self) -> datetime | None:
-        """When the event was enqueued (metadata ``EnqueuedTimeUtc``)."""
-        return self._read(  # type: ignore[no-any-return]
-            "EnqueuedTimeUtc", FieldReader.moment, FieldReader.item_moment
-        )
-
-    @memo_slot
-    def offset(self) -> Any:
-        """The event's offset in its partition (metadata ``Offset``).
-
-        Text for a single event and an int for an event of a batch, as in
-        azure.functions, whose batch decoder converts the offset to int.
-        """
-        return self._read("Offset", FieldReader.text, FieldReader.item_integer)
+    partition_key = message_field("PartitionKey", *TEXT, "The partition key the sender set")
+    sequence_number = message_field(
+        "SequenceNumber", *INTEGER, "The event's sequence number in its partition"
+    )
+    enqueued_time = message_field("EnqueuedTimeUtc", *MOMENT, "When the event was enqueued")
+    # azure.functions' batch decoder converts the offset to int; a single event's is text.
+    offset = message_field(
+        "Offset",
+        FieldReader.text,
+        FieldReader.item_integer,
+        "The event's offset in its partition: text, or an int for an event of a batch",
+    )
 
     @memo_slot
     def iothub_metadata(self) -> dict[str, Any] | None:
@@ -194,42 +229,22 @@ class EventHubEvent(StockEventHubEvent):
             found = _iothub(system or {})
         return found
 
-    @memo_slot
-    def metadata(self) -> dict[str, Any] | None:
-        """The trigger metadata as plain Python (JSON parsed), or None without any."""
-        return self._payload.plain_metadata()
-
-    def _read(self, name: str, single: Any, item: Any) -> Any:
-        """Field ``name`` of this event: its own Datum, or its batch entry's value."""
-        payload, index = self._payload, self._index
-        metadata = payload.metadata
-        if metadata is None:
-            return None
-        if index is None:
-            return single(payload.fields, metadata.get(name), name)
-        return item(payload.fields, payload.properties(index, name).get(name), name, index)
-
     def __repr__(self) -> str:
         where = "" if self._index is None else f" index={self._index}"
         return f"<funcbind EventHubEvent{where} at 0x{id(self):x}>"
 
 
 def _iothub(properties: Mapping[str, Any]) -> dict[str, Any]:
+    # Copied: properties can be the batch's shared parse (see _Payload._system_properties).
     return {
-        name[len(_IOTHUB) :]: value
+        name[len(_IOTHUB) :]: _copy_json(value)
         for name, value in properties.items()
         if isinstance(name, str) and name.startswith(_IOTHUB)
     }
 
 
-def _events(payload: _Payload) -> Iterator[EventHubEvent]:
-    return (EventHubEvent(payload, index) for index in range(len(payload.bodies())))
-
-
 # -- decoding ------------------------------------------------------------------------
 
-_SINGLE_KINDS = frozenset({"string", "bytes", "json"})
-_BATCH_KINDS = frozenset({"collection_bytes", "collection_string"})
 _TRIGGER_LABEL = f"binding {TRIGGER!r}"
 
 
@@ -240,34 +255,25 @@ def decode_trigger(datum: DatumLike, trigger_metadata: Metadata = None) -> Any:
         # A direct call without metadata: the payload says which (see docs).
         return _decode_by_payload(datum, None, TRIGGER)
     if ONE in trigger_metadata:
-        if kind in _SINGLE_KINDS and datum.value is not None:
+        if kind in SINGLE_KINDS and datum.value is not None:
             return EventHubEvent(_Payload(datum, trigger_metadata, TRIGGER))
         raise wrong_wire_kind(
             _TRIGGER_LABEL, "one event (string, bytes or json) with SystemProperties", kind
         )
     if MANY in trigger_metadata:
-        if (kind in _BATCH_KINDS or kind == "json") and datum.value is not None:
-            payload = _Payload(datum, trigger_metadata, TRIGGER)
-            if kind == "json":
-                payload.bodies()  # a payload that is not a JSON array fails the decode
-            return Batch(lambda: _events(payload))
-        raise wrong_wire_kind(
-            _TRIGGER_LABEL, "a batch (collection_bytes, collection_string or a JSON array)", kind
-        )
-    raise UnsupportedDatumError(
-        f"binding {TRIGGER!r}: expected trigger metadata {ONE!r} (one event) or {MANY!r} "
-        f"(a batch), got neither; the payload is wire type {kind!r}"
-    )
+        payload = _Payload(batch_datum(datum, _TRIGGER_LABEL), trigger_metadata, TRIGGER)
+        return lazy_batch(EventHubEvent, payload)
+    raise no_cardinality(TRIGGER, ONE, MANY, "event", kind)
 
 
 def _decode_by_payload(datum: DatumLike, metadata: Metadata, binding: str) -> Any:
     kind = datum.type
     if datum.value is not None:
-        if kind in _SINGLE_KINDS:
+        if kind in SINGLE_KINDS:
             return EventHubEvent(_Payload(datum, metadata, binding))
-        if kind in _BATCH_KINDS:
+        if kind in BATCH_KINDS:
             payload = _Payload(datum, metadata, binding, raw_text=binding == OUTPUT)
-            return Batch(lambda: _events(payload))
+            return lazy_batch(EventHubEvent, payload)
     raise wrong_wire_kind(
         f"binding {binding!r}", "string, bytes, json, collection_bytes or collection_string", kind
     )
@@ -332,15 +338,10 @@ _OUTPUT_LABEL = f"binding {OUTPUT!r}"
 _JSON_VALUES = "JSON values (a list is one event per element)"
 
 
+@plain_values_first
 def encode_event(value: Any) -> Datum | None:
     """Encode events to send: one value, or a list as the JSON array the host splits."""
     cls = type(value)
-    if cls is str:
-        return Datum(value, "string")
-    if cls is bytes or cls is bytearray or cls is memoryview:
-        return Datum(value, "bytes")
-    if value is None:
-        return None
     if cls is bool:
         return Datum(int(value), "int")  # TypedData has no bool; protobuf refuses one for int
     if cls is int:

@@ -24,7 +24,7 @@ from ..datum import (
 from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._common import Metadata, binding_label, not_utf8, wrong_wire_kind
-from ._output import json_datum
+from ._output import json_datum, plain_values_first
 
 ValueDecoder = Callable[[DatumLike, str], Any]
 _V = TypeVar("_V")
@@ -336,15 +336,10 @@ _ENCODABLE = (str, bytes, bytearray, memoryview, int, float, bool, dict, list)
 _JSON_VALUE = "a JSON-serialisable dict or list"
 
 
+@plain_values_first
 def encode_value(value: Any) -> Datum | None:
     """Encode a plain value: text, bytes (no copy), numbers, booleans, JSON, None."""
     cls = type(value)
-    if cls is str:
-        return Datum(value, "string")
-    if cls is bytes or cls is bytearray or cls is memoryview:
-        return Datum(value, "bytes")
-    if value is None:
-        return None
     if cls is bool:
         # TypedData has no boolean; generated message classes reject a bool for an
         # int field, so send the integer explicitly.

@@ -39,7 +39,7 @@ from ..datum import (
 from ..errors import DecodeError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from ._common import UNSET, Metadata, wrong_wire_kind
-from ._output import output_accepts
+from ._output import output_accepts, plain_values_first
 
 __all__ = [
     "KafkaConverter",
@@ -420,15 +420,9 @@ def _list_item_encodable(item: TypeSpec) -> bool:
     return item.subclass_of(str)
 
 
+@plain_values_first
 def encode_records(value: Any) -> Datum | None:
     """One record (str or bytes), or a list of str as the JSON array the host splits."""
-    cls = type(value)
-    if cls is str:
-        return Datum(value, "string")
-    if cls is bytes or cls is bytearray or cls is memoryview:
-        return Datum(value, "bytes")
-    if value is None:
-        return None
     if isinstance(value, str):
         return Datum(str(value), "string")
     if isinstance(value, bytes | bytearray):

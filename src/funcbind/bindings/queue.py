@@ -33,7 +33,7 @@ from ..errors import (
 from ..registry import BindingSpec, Decoder, Encoder, Registry
 from . import storage_sdk
 from ._common import UNSET, Metadata, not_utf8, wrong_wire_kind
-from ._output import json_datum, list_item_error, output_accepts
+from ._output import json_datum, list_item_error, output_accepts, plain_values_first
 from .generic import GenericConverter
 
 __all__ = [
@@ -358,15 +358,10 @@ def _list_item_encodable(item: TypeSpec, spec: TypeSpec) -> bool:
     return False
 
 
+@plain_values_first
 def encode_queue_message(value: Any) -> Datum | None:
     """Encode one queue message, or a list of them as the JSON array the host splits."""
     cls = type(value)
-    if cls is str:
-        return Datum(value, "string")
-    if cls is bytes or cls is bytearray or cls is memoryview:
-        return Datum(value, "bytes")
-    if value is None:
-        return None
     if cls is list or cls is tuple:
         return _encode_list(value)
     if cls is dict:

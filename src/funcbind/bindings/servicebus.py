@@ -21,7 +21,7 @@ azure.functions does, and ``bytearray``/``memoryview``, ``dict``/``list`` (JSON)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from azure.functions.servicebus import ServiceBusMessage as StockServiceBusMessage
@@ -30,10 +30,25 @@ from .._typing import TypeSpec
 from ..datum import Datum, DatumLike
 from ..errors import DecodeError, UnsupportedDatumError, UnsupportedValueError, describe
 from ..registry import BindingSpec, Decoder, Encoder, Registry
-from ._batch import Batch, Payload, compile_decoder
-from ._common import UNSET, Metadata, memo_slot, wrong_wire_kind
+from ._batch import Batch, compile_decoder
+from ._common import UNSET, Metadata, wrong_wire_kind
+from ._messaging import (
+    BATCH_KINDS,
+    INTEGER,
+    MAPPING,
+    MOMENT,
+    SINGLE_KINDS,
+    SPAN,
+    TEXT,
+    LazyMessage,
+    MessagePayload,
+    batch_datum,
+    lazy_batch,
+    message_field,
+    no_cardinality,
+)
 from ._metadata import FieldReader
-from ._output import json_datum, output_accepts
+from ._output import json_datum, output_accepts, plain_values_first
 
 __all__ = [
     "ServiceBusMessage",
@@ -59,10 +74,11 @@ def register(registry: Registry) -> None:
     registry.register(OUTPUT, converter=ServiceBusOutputConverter())
 
 
-class _Payload(Payload):
+class _Payload(MessagePayload):
     """The payload of one decode and, for a batch, each ``...Array`` parsed once."""
 
     __slots__ = ("_arrays",)
+    item_suffix = ARRAY
 
     def __init__(self, datum: DatumLike, metadata: Metadata) -> None:
         super().__init__(datum, metadata, _FIELDS)
@@ -83,34 +99,8 @@ class _Payload(Payload):
 
 # -- the model -----------------------------------------------------------------------
 
-Single = Callable[[FieldReader, "DatumLike | None", str], Any]
-Item = Callable[[FieldReader, Any, str, int], Any]
 
-
-def _field(key: str, single: Single, item: Item, doc: str) -> memo_slot[Any]:
-    """A lazy property reading metadata field ``key`` (or its batch array ``keyArray``)."""
-
-    def read(message: ServiceBusMessage) -> Any:
-        payload, index = message._payload, message._index
-        metadata = payload.metadata
-        if metadata is None:
-            return None
-        if index is None:
-            return single(payload.fields, metadata.get(key), key)
-        return item(payload.fields, payload.item(key, index), key + ARRAY, index)
-
-    read.__doc__ = f"{doc} (metadata ``{key}``)."
-    return memo_slot(read)
-
-
-_text = (FieldReader.text, FieldReader.item_text)
-_int = (FieldReader.integer, FieldReader.item_integer)
-_moment = (FieldReader.moment, FieldReader.item_moment)
-_span = (FieldReader.span, FieldReader.item_span)
-_mapping = (FieldReader.mapping, FieldReader.item_mapping)
-
-
-class ServiceBusMessage(StockServiceBusMessage):
+class ServiceBusMessage(LazyMessage, StockServiceBusMessage):
     """One Service Bus message as the trigger delivered it; each property read when used.
 
     An instance of ``azure.functions.ServiceBusMessage`` (and of the class
@@ -122,7 +112,6 @@ class ServiceBusMessage(StockServiceBusMessage):
     # The base classes keep no __slots__; these make the memo fields fast to read.
     __slots__ = (
         "_application_properties",
-        "_body",
         "_content_type",
         "_correlation_id",
         "_dead_letter_error_description",
@@ -132,14 +121,11 @@ class ServiceBusMessage(StockServiceBusMessage):
         "_enqueued_sequence_number",
         "_enqueued_time_utc",
         "_expires_at_utc",
-        "_index",
         "_label",
         "_lock_token",
         "_locked_until",
         "_message_id",
-        "_metadata",
         "_partition_key",
-        "_payload",
         "_reply_to",
         "_reply_to_session_id",
         "_scheduled_enqueue_time_utc",
@@ -152,7 +138,7 @@ class ServiceBusMessage(StockServiceBusMessage):
         "_transaction_partition_key",
         "_user_properties",
     )
-    _body: bytes
+    _payload: _Payload
 
     def __init__(self, payload: _Payload, index: int | None = None) -> None:
         # The base __init__ stores private copies of every property, which the
@@ -172,52 +158,48 @@ class ServiceBusMessage(StockServiceBusMessage):
         self._time_to_live = self._to = self._transaction_partition_key = UNSET
         self._user_properties = UNSET
 
-    def get_body(self) -> bytes:
-        """The message body as bytes (empty for a message without a payload)."""
-        body: bytes = self._body
-        if body is UNSET:
-            payload, index = self._payload, self._index
-            body = self._body = payload.single_body() if index is None else payload.body(index)
-        return body
-
-    application_properties = _field(
-        "ApplicationProperties", *_mapping, "The application properties the sender set"
+    application_properties = message_field(
+        "ApplicationProperties", *MAPPING, "The application properties the sender set"
     )
-    content_type = _field("ContentType", *_text, "The content type of the body")
-    correlation_id = _field("CorrelationId", *_text, "The correlation id")
-    dead_letter_error_description = _field(
-        "DeadLetterErrorDescription", *_text, "Why the message was dead-lettered, in words"
+    content_type = message_field("ContentType", *TEXT, "The content type of the body")
+    correlation_id = message_field("CorrelationId", *TEXT, "The correlation id")
+    dead_letter_error_description = message_field(
+        "DeadLetterErrorDescription", *TEXT, "Why the message was dead-lettered, in words"
     )
-    dead_letter_reason = _field("DeadLetterReason", *_text, "Why the message was dead-lettered")
-    dead_letter_source = _field(
-        "DeadLetterSource", *_text, "The entity the message was dead-lettered from"
+    dead_letter_reason = message_field(
+        "DeadLetterReason", *TEXT, "Why the message was dead-lettered"
     )
-    delivery_count = _field("DeliveryCount", *_int, "How many times it was delivered")
-    enqueued_sequence_number = _field(
-        "EnqueuedSequenceNumber", *_int, "The sequence number given on enqueueing"
+    dead_letter_source = message_field(
+        "DeadLetterSource", *TEXT, "The entity the message was dead-lettered from"
     )
-    enqueued_time_utc = _field("EnqueuedTimeUtc", *_moment, "When it was enqueued")
-    expires_at_utc = _field("ExpiresAtUtc", *_moment, "When it expires")
-    label = _field("Label", *_text, "The application label (the subject, in older SDKs)")
-    locked_until = _field("LockedUntil", *_moment, "Until when the lock is held")
-    lock_token = _field("LockToken", *_text, "The lock token of this delivery")
-    message_id = _field("MessageId", *_text, "The message id")
-    partition_key = _field("PartitionKey", *_text, "The partition key")
-    reply_to = _field("ReplyTo", *_text, "The entity to reply to")
-    reply_to_session_id = _field("ReplyToSessionId", *_text, "The session to reply to")
-    scheduled_enqueue_time_utc = _field(
-        "ScheduledEnqueueTimeUtc", *_moment, "When it was scheduled to be enqueued"
+    delivery_count = message_field("DeliveryCount", *INTEGER, "How many times it was delivered")
+    enqueued_sequence_number = message_field(
+        "EnqueuedSequenceNumber", *INTEGER, "The sequence number given on enqueueing"
     )
-    sequence_number = _field("SequenceNumber", *_int, "The sequence number")
-    session_id = _field("SessionId", *_text, "The session id")
-    state = _field("State", *_int, "The message state (0 active, 1 deferred, 2 scheduled)")
-    subject = _field("Subject", *_text, "The application subject")
-    time_to_live = _field("TimeToLive", *_span, "How long it lives, as a timedelta")
-    to = _field("To", *_text, "The address it was sent to")
-    transaction_partition_key = _field(
-        "TransactionPartitionKey", *_text, "The partition of the transfer queue"
+    enqueued_time_utc = message_field("EnqueuedTimeUtc", *MOMENT, "When it was enqueued")
+    expires_at_utc = message_field("ExpiresAtUtc", *MOMENT, "When it expires")
+    label = message_field("Label", *TEXT, "The application label (the subject, in older SDKs)")
+    locked_until = message_field("LockedUntil", *MOMENT, "Until when the lock is held")
+    lock_token = message_field("LockToken", *TEXT, "The lock token of this delivery")
+    message_id = message_field("MessageId", *TEXT, "The message id")
+    partition_key = message_field("PartitionKey", *TEXT, "The partition key")
+    reply_to = message_field("ReplyTo", *TEXT, "The entity to reply to")
+    reply_to_session_id = message_field("ReplyToSessionId", *TEXT, "The session to reply to")
+    scheduled_enqueue_time_utc = message_field(
+        "ScheduledEnqueueTimeUtc", *MOMENT, "When it was scheduled to be enqueued"
     )
-    user_properties = _field("UserProperties", *_mapping, "The user properties")
+    sequence_number = message_field("SequenceNumber", *INTEGER, "The sequence number")
+    session_id = message_field("SessionId", *TEXT, "The session id")
+    state = message_field(
+        "State", *INTEGER, "The message state (0 active, 1 deferred, 2 scheduled)"
+    )
+    subject = message_field("Subject", *TEXT, "The application subject")
+    time_to_live = message_field("TimeToLive", *SPAN, "How long it lives, as a timedelta")
+    to = message_field("To", *TEXT, "The address it was sent to")
+    transaction_partition_key = message_field(
+        "TransactionPartitionKey", *TEXT, "The partition of the transfer queue"
+    )
+    user_properties = message_field("UserProperties", *MAPPING, "The user properties")
 
     @property
     def expiration_time(self) -> Any:
@@ -237,11 +219,6 @@ class ServiceBusMessage(StockServiceBusMessage):
             f"a boolean in trigger metadata)"
         )
 
-    @memo_slot
-    def metadata(self) -> dict[str, Any] | None:
-        """The trigger metadata as plain Python (JSON parsed), or None without any."""
-        return self._payload.plain_metadata()
-
     def __repr__(self) -> str:
         try:
             ident = repr(self.message_id)
@@ -250,15 +227,9 @@ class ServiceBusMessage(StockServiceBusMessage):
         return f"<funcbind ServiceBusMessage message_id={ident} at 0x{id(self):x}>"
 
 
-def _messages(payload: _Payload) -> Iterator[ServiceBusMessage]:
-    return (ServiceBusMessage(payload, index) for index in range(len(payload.bodies())))
-
-
 # -- decoding ------------------------------------------------------------------------
 
-_SINGLE_KINDS = frozenset({"string", "bytes", "json"})
 _NO_PAYLOAD = Datum(b"", "bytes")
-_BATCH_KINDS = frozenset({"collection_bytes", "collection_string"})
 
 
 def decode_trigger(datum: DatumLike | None, trigger_metadata: Metadata = None) -> Any:
@@ -267,30 +238,19 @@ def decode_trigger(datum: DatumLike | None, trigger_metadata: Metadata = None) -
     if trigger_metadata is not None and ONE not in trigger_metadata:
         if MANY in trigger_metadata:
             return _batch(datum, trigger_metadata)
-        raise UnsupportedDatumError(
-            f"binding {TRIGGER!r}: expected trigger metadata {ONE!r} (one message) or "
-            f"{MANY!r} (a batch), got neither; the payload is wire type {kind!r}"
-        )
+        raise no_cardinality(TRIGGER, ONE, MANY, "message", kind)
     if datum is None or kind is None:
         # A message without a body: the workers pass no datum, funcbind a null one.
         datum, kind = _NO_PAYLOAD, "bytes"
-    if kind in _SINGLE_KINDS and datum.value is not None:
+    if kind in SINGLE_KINDS and datum.value is not None:
         return ServiceBusMessage(_Payload(datum, trigger_metadata))
-    if trigger_metadata is None and kind in _BATCH_KINDS:
+    if trigger_metadata is None and kind in BATCH_KINDS:
         return _batch(datum, None)  # a direct call without metadata: a collection is a batch
     raise wrong_wire_kind(_TRIGGER_LABEL, "one message (string, bytes or json)", kind)
 
 
 def _batch(datum: DatumLike | None, metadata: Metadata) -> Batch[ServiceBusMessage]:
-    kind = None if datum is None else datum.type
-    if datum is None or datum.value is None or (kind not in _BATCH_KINDS and kind != "json"):
-        raise wrong_wire_kind(
-            _TRIGGER_LABEL, "a batch (collection_bytes, collection_string or a JSON array)", kind
-        )
-    payload = _Payload(datum, metadata)
-    if kind == "json":
-        payload.bodies()  # a payload that is not a JSON array fails the decode
-    return Batch(lambda: _messages(payload))
+    return lazy_batch(ServiceBusMessage, _Payload(batch_datum(datum, _TRIGGER_LABEL), metadata))
 
 
 class ServiceBusTriggerConverter:
@@ -330,15 +290,9 @@ _ENCODABLE: tuple[type, ...] = (str, bytes, bytearray, memoryview, dict, list, t
 _OUTPUT_LABEL = f"binding {OUTPUT!r}"
 
 
+@plain_values_first
 def encode_message(value: Any) -> Datum | None:
     """Encode a message to send: text, bytes, or JSON (a list: one message per element)."""
-    cls = type(value)
-    if cls is str:
-        return Datum(value, "string")
-    if cls is bytes or cls is bytearray or cls is memoryview:
-        return Datum(value, "bytes")
-    if value is None:
-        return None
     if isinstance(value, str):
         return Datum(str(value), "string")
     if isinstance(value, bytes | bytearray):

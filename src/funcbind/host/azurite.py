@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 from ..errors import FuncbindError
+from ..storage.clients import ClosedOnExit
 from ..storage.connections import DEVELOPMENT_ACCOUNT, DEVELOPMENT_KEY
 
 __all__ = [
@@ -64,7 +64,7 @@ def development_connection_string(
 
 
 @dataclass
-class Azurite:
+class Azurite(ClosedOnExit):
     """A running Azurite process and the ports it listens on."""
 
     process: subprocess.Popen[str]
@@ -110,15 +110,8 @@ class Azurite:
         if self._reader is not None:
             self._reader.join(timeout)  # it closes the pipe when it reaches its end
 
-    def __enter__(self) -> Azurite:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """:meth:`stop`, what leaving a ``with start_azurite() as azurite:`` block does."""
         self.stop()
 
 

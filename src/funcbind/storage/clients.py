@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from typing_extensions import Self
+
 from .connections import ConnectionSettingError, Service, StorageConnection, resolve_connection
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ __all__ = [
     "DEFAULT_CHUNK_SIZES",
     "DEFAULT_DERIVED_CACHE_SIZE",
     "DEFAULT_FIRST_CHUNK_SIZES",
+    "ClosedOnExit",
     "StorageClients",
     "default_clients",
     "set_default_clients",
@@ -53,6 +56,30 @@ DEFAULT_CHUNK_SIZES: Mapping[bool, int] = {False: 8 * 1024 * 1024, True: 2 * 102
 DEFAULT_DERIVED_CACHE_SIZE = 128
 
 
+class ClosedOnExit:
+    """A resource that a ``with`` block closes: leaving it calls :meth:`close`.
+
+    The storage clients and the Azurite process (``funcbind.host.azurite``) are both
+    used as ``with StorageClients() as clients:`` or ``with start_azurite() as azurite:``.
+    """
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 @dataclass
 class _ServiceEntry:
     client: Any
@@ -61,7 +88,7 @@ class _ServiceEntry:
     asynchronous: bool
 
 
-class StorageClients:
+class StorageClients(ClosedOnExit):
     """Service clients created once per connection and reused; derived clients cached.
 
     One service client per (connection, service, sync or async, and for async clients
@@ -289,17 +316,6 @@ class StorageClients:
         for entry in self._take(asynchronous=False):
             _close_sync(entry)
         await _close_async_entries(self._take(asynchronous=True))
-
-    def __enter__(self) -> StorageClients:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     async def __aenter__(self) -> StorageClients:
         return self

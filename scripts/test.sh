@@ -10,6 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
 
 bash scripts/bootstrap.sh
+echo "--> bootstrap done in $((SECONDS - started)) s"
 export PATH="$PWD/.venv/bin:$PATH"
 
 # gate NAME HINT COMMAND...: run one gate; on failure say which, and how to fix it.

@@ -8,8 +8,10 @@
     nox -R -s tests-3.13        # rerun in the existing venv without reinstalling
 
 Interpreters come from PATH (``python3.X``) or, failing that, from pyenv's versions folder.
-The conformance suite's size follows FUNCBIND_CONFORMANCE_PROFILE (ci, quick, worker;
-tests/conformance/conformance_profile.py), passed through to every session.
+The conformance suite's size follows FUNCBIND_CONFORMANCE_PROFILE (ci, quick;
+tests/conformance/conformance_profile.py), passed through to every session.  On 3.13 it runs
+in worker-3.13 only (see ``tests``).  FUNCBIND_COVERAGE=1 (./scripts/test.sh) measures
+coverage (see ``_coverage_args``).
 """
 
 from __future__ import annotations
@@ -58,11 +60,36 @@ def _install(session: nox.Session) -> None:
         session.install("-e", str(PLUGIN_DIST))
 
 
+def _coverage_args(session: nox.Session, *, report: bool) -> list[str]:
+    """pytest-cov's arguments when FUNCBIND_COVERAGE=1, else none.
+
+    Line coverage of src/funcbind over the 3.13 sessions, through sys.monitoring
+    (COVERAGE_CORE=sysmon): on 3.13 it costs next to nothing, where 3.11's tracer made
+    the suite several times slower.  Each session adds to one data file, which
+    ./scripts/test.sh clears first; the session that reports prints the whole.
+    """
+    if os.environ.get("FUNCBIND_COVERAGE") != "1":
+        return []
+    if isinstance(session.python, str) and tuple(map(int, session.python.split("."))) >= (3, 12):
+        session.env["COVERAGE_CORE"] = "sysmon"
+    shown = "term-missing:skip-covered" if report else ""
+    return ["--cov", "--cov-append", f"--cov-report={shown}"]
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """pytest on tests/ (azure-functions resolves to 1.x up to 3.12 and 2.x on 3.13)."""
+    """pytest on tests/ (azure-functions resolves to 1.x up to 3.12 and 2.x on 3.13).
+
+    On the worker's Python the conformance suite is left to worker-3.13, which runs it
+    with the worker's own generic binding as the oracle: the same cases twice on the
+    same Python and azure.functions would test nothing more.
+    """
     _install(session)
-    session.run("python", "-m", "pytest", *(session.posargs or ["tests", "-q"]))
+    default = ["tests", "-q"]
+    if session.python == WORKER_PYTHON:
+        default.append("--ignore=tests/conformance")
+    pytest_args = session.posargs or [*default, *_coverage_args(session, report=False)]
+    session.run("python", "-m", "pytest", *pytest_args)
 
 
 # The real worker library runs on Python 3.13 and later only.  Pinned: the tests drive its
@@ -84,18 +111,13 @@ WORKER_PACKAGES = [
 def worker(session: nox.Session) -> None:
     """tests/worker (funcbind inside the real worker) and tests/conformance, on 3.13.
 
-    The conformance suite runs again here because only here is the worker's own generic
-    binding installed, its reference for ``generic``.
+    The conformance suite of 3.13 runs here (tests-3.13 leaves it out), because only here
+    is the worker's own generic binding installed, its reference for ``generic``.
     """
     session.install("-e", ".[dev]", *WORKER_PACKAGES)
     session.env["FUNCBIND_REQUIRE_WORKER"] = "1"  # a broken install fails, never skips
-    # A smaller conformance run than tests-3.13's on the same Python, unless asked.
-    session.env["FUNCBIND_CONFORMANCE_PROFILE"] = os.environ.get(
-        "FUNCBIND_CONFORMANCE_PROFILE", "worker"
-    )
-    session.run(
-        "python", "-m", "pytest", *(session.posargs or ["tests/worker", "tests/conformance", "-q"])
-    )
+    default = ["tests/worker", "tests/conformance", "-q", *_coverage_args(session, report=True)]
+    session.run("python", "-m", "pytest", *(session.posargs or default))
     if not session.posargs:
         # Whole invocations through the real worker, stock registry vs funcbind's: the
         # figure users on Azure see (benchmarks/worker_invocations.py; prints a table,

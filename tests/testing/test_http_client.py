@@ -94,3 +94,43 @@ def test_an_app_that_starts_no_response_is_an_error() -> None:
 
     with pytest.raises(RuntimeError, match="without starting a response"):
         asyncio.run(get())
+
+
+# -- httpx's private hook ----------------------------------------------------------------------
+# The URL join overrides httpx's private BaseClient._merge_url.  Were httpx to rename or
+# stop calling it, the override would silently go unused (requests would still work, just
+# without the joined URLs kept): these fail then, so the module is revisited.
+
+
+def test_httpx_still_has_the_private_url_join_we_override() -> None:
+    from httpx._client import BaseClient
+
+    for cls in (BaseClient, httpx.Client, httpx.AsyncClient):
+        assert callable(getattr(cls, "_merge_url", None)), cls
+
+
+def _echo_url(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, text=str(request.url))
+
+
+def test_httpx_calls_our_url_join_on_a_request() -> None:
+    from funcbind.testing.http_client import host_http_client
+
+    transport = httpx.MockTransport(_echo_url)
+    with host_http_client(base_url="http://test/api/", transport=transport) as http:
+        assert http.get("/x").text == "http://test/api/x"
+        # The joined URL was kept: only our _merge_url keeps it, so httpx called it.
+        assert list(http._joined.urls) == ["/x"]
+        assert http.get("/x").text == "http://test/api/x"  # and answered from it
+
+
+def test_httpx_calls_our_url_join_on_an_async_request() -> None:
+    from funcbind.testing.http_client import async_host_http_client
+
+    async def get() -> tuple[str, list[str]]:
+        transport = httpx.MockTransport(_echo_url)
+        async with async_host_http_client(base_url="http://test/", transport=transport) as http:
+            text = (await http.get("/y")).text
+            return text, list(http._joined.urls)
+
+    assert asyncio.run(get()) == ("http://test/y", ["/y"])

@@ -93,7 +93,7 @@ nox_hint="Run 'nox -s <session>' to reproduce ('nox -R' skips installs)."
 # free (noxfile.py: _coverage_args); worker-3.13 prints the report.
 export FUNCBIND_COVERAGE=1
 rm -f .coverage .coverage.*
-# No pytest cache: a fresh clone has none to use, and two lanes would share one.
+# No pytest cache: a fresh clone has none to use.
 export PYTEST_ADDOPTS="${PYTEST_ADDOPTS:+$PYTEST_ADDOPTS }-p no:cacheprovider"
 
 # The nox venvs are created or updated first, alongside the lint gates: their editable
@@ -113,19 +113,11 @@ nox_run=(nox --reuse-venv=yes --no-install --error-on-missing-interpreters -s "$
 if ((${#sessions[@]})); then
     lane_finish
 fi
-# FUNCBIND_TEST_LANES=2 runs the nox sessions alongside the 3.11 suite, one per core (their
-# output is shown when they end): minutes faster, but on a loaded machine two host tests
-# on 3.13 timed out stopping a 'funcbind run' (tests/host: stop() after SIGINT), so the
-# default stays one after the other.
-if ((${#sessions[@]})) && [[ ${FUNCBIND_TEST_LANES-1} == 2 ]]; then
-    lane_start "$nox_gate" "$nox_hint" "${nox_run[@]}"
-    gate "pytest tests/ (3.11)" "See the failures above." run_pytest tests
-    lane_finish
-else
-    gate "pytest tests/ (3.11)" "See the failures above." run_pytest tests
-    if ((${#sessions[@]})); then
-        gate "$nox_gate" "$nox_hint" "${nox_run[@]}"
-    fi
+# The 3.11 suite and the nox sessions run one after the other: run side by side on a loaded
+# 2-core machine, two 3.13 host tests timed out stopping a 'funcbind run' after SIGINT.
+gate "pytest tests/ (3.11)" "See the failures above." run_pytest tests
+if ((${#sessions[@]})); then
+    gate "$nox_gate" "$nox_hint" "${nox_run[@]}"
 fi
 
 gate "benchmarks (short mode)" "The benchmarks check their results; see the failure above." \

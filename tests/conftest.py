@@ -13,8 +13,7 @@ from funcbind.testing.storage import AzuriteSession
 # Hypothesis' default 200 ms deadline per example is a wall-time assertion, and on a
 # shared 2-core machine a slow moment fails it; the suite asserts on results, never on time.
 settings.register_profile("funcbind", deadline=None)
-# In CI no example database: a fresh clone has nothing to replay, and scripts/test.sh can
-# run the 3.11 suite and the 3.13 sessions at once in the same checkout.
+# In CI no example database: a fresh clone has nothing to replay, and writing one costs time.
 settings.register_profile("funcbind-ci", settings.get_profile("funcbind"), database=None)
 settings.load_profile("funcbind-ci" if os.environ.get("CI") else "funcbind")
 

@@ -163,9 +163,9 @@ def json_error(
 _STDLIB = "stdlib"
 _UNRESOLVED: Any = object()
 _fast_decode: Any = _UNRESOLVED  # msgspec's decode, None for the standard library alone
-# The hottest decoders (the timer, HTTP get_json) call _fast_decode in place, read through
-# this module on every call so that setting it here reaches them, and hand whatever it
-# refuses (or cannot do: None, unresolved) to json_loads / json_loads_utf8.
+# HTTP get_json, the hottest parse, calls _fast_decode in place, read through this module
+# on every call so that setting it here reaches it, and hands whatever it refuses (or
+# cannot do: None, unresolved) to json_loads_utf8.
 _FAST_REFUSALS: tuple[type[BaseException], ...] = (ValueError, TypeError, RecursionError)
 
 _JSON_SPACE = " \t\n\r"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -60,3 +61,16 @@ async def installed_async(clients: StorageClients) -> AsyncIterator[StorageClien
     finally:
         client_cache._default = previous
         await clients.aclose()
+
+
+class HashingSink:
+    """A write-only stream that keeps nothing: what a function processing a blob does."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.written = 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.written += len(data)
+        return len(data)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 from azure.storage.blob import BlobBlock, BlobServiceClient, StorageStreamDownloader
+from storage_support import HashingSink
 
 import funcbind
 from conftest import StorageData
@@ -48,19 +49,6 @@ def downloader(data: StorageData, blob: str) -> Any:
     assert binding is not None
     datum = blob_reference(CONNECTION, data.container, blob)
     return binding.decode(datum, trigger_metadata=None, pytype=StorageStreamDownloader)
-
-
-class HashingSink:
-    """A write-only stream that keeps nothing."""
-
-    def __init__(self) -> None:
-        self.digest = hashlib.sha256()
-        self.written = 0
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        self.written += len(data)
-        return len(data)
 
 
 @pytest.fixture

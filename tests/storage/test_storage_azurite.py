@@ -28,7 +28,7 @@ from azure.storage.blob import (
 from azure.storage.blob import aio as blob_aio
 from azure.storage.queue import QueueClient
 from azure.storage.queue import aio as queue_aio
-from storage_support import APP, installed, installed_async
+from storage_support import APP, HashingSink, installed, installed_async
 
 import funcbind
 from conftest import StorageData
@@ -484,19 +484,6 @@ def big_blob(storage_data: StorageData) -> str:
 
 
 BIG_BLOCK = hashlib.sha256(b"seed").digest() * (MiB // 32)
-
-
-class HashingSink:
-    """A write-only stream that keeps nothing: what a function processing a blob does."""
-
-    def __init__(self) -> None:
-        self.digest = hashlib.sha256()
-        self.written = 0
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        self.written += len(data)
-        return len(data)
 
 
 @pytest.mark.usefixtures("azurite_clients")

@@ -15,7 +15,6 @@ from typing import Any
 
 from azure.functions.timer import TimerRequest as StockTimerRequest
 
-from .. import datum as _datum
 from .._typing import TypeSpec
 from ..datetimes import parse_datetime
 from ..datum import JSON_ERRORS, DatumLike, json_error, json_loads
@@ -32,7 +31,6 @@ _PAYLOAD_TYPES = frozenset({"json", "string", "bytes", "stream"})
 _WHERE = f"binding {TRIGGER!r}"
 _EXPECTED_JSON = "TimerInfo as JSON text"
 _GENERIC = GenericConverter()
-_NOT_PARSED: Any = object()
 
 
 def register(registry: Registry) -> None:
@@ -183,22 +181,10 @@ def _model_decoder(optional: bool) -> Decoder:
         kind = datum.type
         value = datum.value
         if kind in _PAYLOAD_TYPES and value is not None:
-            # msgspec is called here rather than through json_loads, whose call costs
-            # half as much as all the rest of this decode.  What it refuses (and every
-            # text while the standard library parses alone) goes to json_loads, which
-            # gives the standard library's value or error.
-            info = _NOT_PARSED
-            decode = _datum._fast_decode  # per call: FUNCBIND_JSON_PARSER and tests set it
-            if decode is not None:
-                try:
-                    info = decode(value)
-                except JSON_ERRORS:  # refused, or not resolved yet (not callable)
-                    info = _NOT_PARSED
-            if info is _NOT_PARSED:
-                try:
-                    info = json_loads(value)
-                except JSON_ERRORS as exc:
-                    raise json_error(exc, _WHERE, expected=_EXPECTED_JSON) from exc
+            try:
+                info = json_loads(value)
+            except JSON_ERRORS as exc:
+                raise json_error(exc, _WHERE, expected=_EXPECTED_JSON) from exc
             # What the host sends (all three keys, of the right types) passes with three
             # lookups and no call: with them this decode costs little more than the parse.
             try:
